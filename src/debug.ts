@@ -1,0 +1,31 @@
+/**
+ * hmetrics is silent unless asked: `HMETRICS_VERBOSE` truthy or `NODE_DEBUG` naming `hmetrics`.
+ * Then messages go to stderr prefixed `[hmetrics]`. Nothing here ever throws.
+ */
+export function isTruthy(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  return v !== '' && v !== '0' && v !== 'false' && v !== 'no' && v !== 'off';
+}
+
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return isTruthy(env['HMETRICS_VERBOSE']) || /(^|[\s,])hmetrics($|[\s,])/i.test(env['NODE_DEBUG'] ?? '');
+}
+
+let enabled: boolean | undefined;
+
+/** Writes one `[hmetrics]` line to stderr when debugging is enabled. */
+export function debug(message: string): void {
+  enabled ??= debugEnabled();
+  if (!enabled) return;
+  try {
+    process.stderr.write(`[hmetrics] ${message}\n`);
+  } catch {
+    // stderr closed: nothing to do, and never the host's problem.
+  }
+}
+
+/** Tests and onload re-read the environment through this. */
+export function resetDebug(value?: boolean): void {
+  enabled = value;
+}

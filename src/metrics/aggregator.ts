@@ -1,0 +1,218 @@
+import { InternalMetric } from './names.js';
+import { NO_TAGS, seriesKey, type Tags } from './series.js';
+import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
+
+/** Limits of the in-process aggregator. */
+export interface AggregatorOptions {
+  /** Distinct series accepted per interval, all kinds together; the rest are dropped and counted. @default 10000 */
+  readonly maxSeries?: number;
+  /** Timer values kept per series per interval; past it a uniform sample is kept. @default 10000 */
+  readonly maxTimerValues?: number;
+  /** Distinct members kept per set per interval. @default 10000 */
+  readonly maxSetValues?: number;
+  /** Clock, epoch ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 10_000, maxSetValues: 10_000 } as const;
+
+interface CounterCell { name: string; tags: Tags; value: number; touched: boolean }
+interface GaugeCell { name: string; tags: Tags; value: number; touched: boolean }
+interface TimerCell {
+  name: string; tags: Tags; touched: boolean;
+  count: number; seen: number; min: number; max: number; sum: number; sumSquares: number; values: number[];
+}
+interface SetCell { name: string; tags: Tags; touched: boolean; values: Set<string> }
+
+/**
+ * The interval store every source pushes into and the report loop drains once per interval.
+ *
+ * Cells outlive the interval that created them (their values reset at each swap), so recording
+ * to a key that was used in the previous interval is one Map lookup and allocates nothing;
+ * a cell untouched for a whole interval is released, so memory follows the live series.
+ */
+export class Aggregator {
+  readonly #maxSeries: number;
+  readonly #maxTimerValues: number;
+  readonly #maxSetValues: number;
+  readonly #now: () => number;
+  #counters = new Map<string, CounterCell>();
+  #gauges = new Map<string, GaugeCell>();
+  #timers = new Map<string, TimerCell>();
+  #sets = new Map<string, SetCell>();
+  #live = 0;
+  #dropped = { series: 0, timerValues: 0, setValues: 0 };
+  #intervalStart: number;
+
+  constructor(options: AggregatorOptions = {}) {
+    this.#maxSeries = options.maxSeries ?? AGGREGATOR_DEFAULTS.maxSeries;
+    this.#maxTimerValues = options.maxTimerValues ?? AGGREGATOR_DEFAULTS.maxTimerValues;
+    this.#maxSetValues = options.maxSetValues ?? AGGREGATOR_DEFAULTS.maxSetValues;
+    this.#now = options.now ?? Date.now;
+    this.#intervalStart = this.#now();
+  }
+
+  /** Adds `value / sampleRate` to a counter. */
+  count(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
+    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    let cell = this.#counters.get(key);
+    if (cell === undefined) {
+      if (!this.#admit()) return;
+      cell = { name, tags, value: 0, touched: false };
+      this.#counters.set(key, cell);
+    }
+    if (!cell.touched) this.#touch(cell);
+    cell.value += sampleRate === 1 ? value : value / sampleRate;
+  }
+
+  /** Sets a gauge to `value` (the last value in an interval wins). */
+  gauge(name: string, value: number, tags: Tags = NO_TAGS): void {
+    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    let cell = this.#gauges.get(key);
+    if (cell === undefined) {
+      if (!this.#admit()) return;
+      cell = { name, tags, value: 0, touched: false };
+      this.#gauges.set(key, cell);
+    }
+    if (!cell.touched) this.#touch(cell);
+    cell.value = value;
+  }
+
+  /** Adds `value` to the gauge's current value (statsd's signed gauges). */
+  gaugeDelta(name: string, delta: number, tags: Tags = NO_TAGS): void {
+    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    const cell = this.#gauges.get(key);
+    this.gauge(name, (cell?.value ?? 0) + delta, tags);
+  }
+
+  /** Records one timing (any unit; ms by convention). `sampleRate` scales the count. */
+  timing(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
+    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    let cell = this.#timers.get(key);
+    if (cell === undefined) {
+      if (!this.#admit()) return;
+      cell = { name, tags, touched: false, count: 0, seen: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0, values: [] };
+      this.#timers.set(key, cell);
+    }
+    if (!cell.touched) this.#touch(cell);
+    cell.count += sampleRate === 1 ? 1 : 1 / sampleRate;
+    cell.seen++;
+    if (value < cell.min) cell.min = value;
+    if (value > cell.max) cell.max = value;
+    cell.sum += value;
+    cell.sumSquares += value * value;
+    if (cell.values.length < this.#maxTimerValues) {
+      cell.values.push(value);
+    } else {
+      // Reservoir sampling keeps a uniform sample of everything seen, in bounded memory.
+      const slot = Math.floor(Math.random() * cell.seen);
+      if (slot < this.#maxTimerValues) cell.values[slot] = value;
+      this.#dropped.timerValues++;
+    }
+  }
+
+  /** Adds a member to a set (distinct members are counted per interval). */
+  setMember(name: string, member: string, tags: Tags = NO_TAGS): void {
+    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    let cell = this.#sets.get(key);
+    if (cell === undefined) {
+      if (!this.#admit()) return;
+      cell = { name, tags, touched: false, values: new Set() };
+      this.#sets.set(key, cell);
+    }
+    if (!cell.touched) this.#touch(cell);
+    if (cell.values.size >= this.#maxSetValues && !cell.values.has(member)) {
+      this.#dropped.setValues++;
+      return;
+    }
+    cell.values.add(member);
+  }
+
+  /** Series recorded in the current interval. */
+  get size(): number {
+    return this.#live;
+  }
+
+  /**
+   * Ends the interval: returns what it recorded and starts an empty one.
+   * hmetrics' own drop counters are added to the snapshot when anything was dropped.
+   */
+  swap(): Snapshot {
+    const time = this.#now();
+    const dropped = this.#dropped;
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
+
+    const counters = new Map<string, CounterPoint>();
+    for (const [key, cell] of this.#counters) {
+      if (!cell.touched) { this.#counters.delete(key); continue; }
+      counters.set(key, { name: cell.name, tags: cell.tags, value: cell.value });
+      cell.value = 0;
+      cell.touched = false;
+    }
+    const gauges = new Map<string, GaugePoint>();
+    for (const [key, cell] of this.#gauges) {
+      if (!cell.touched) { this.#gauges.delete(key); continue; }
+      gauges.set(key, { name: cell.name, tags: cell.tags, value: cell.value });
+      cell.touched = false;
+    }
+    const timers = new Map<string, TimerPoint>();
+    for (const [key, cell] of this.#timers) {
+      if (!cell.touched) { this.#timers.delete(key); continue; }
+      const values = cell.values.sort((a, b) => a - b);
+      timers.set(key, {
+        name: cell.name, tags: cell.tags, count: cell.count, min: cell.min, max: cell.max,
+        sum: cell.sum, sumSquares: cell.sumSquares, values,
+      });
+      Object.assign(cell, { touched: false, count: 0, seen: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0, values: [] });
+    }
+    const sets = new Map<string, SetPoint>();
+    for (const [key, cell] of this.#sets) {
+      if (!cell.touched) { this.#sets.delete(key); continue; }
+      sets.set(key, { name: cell.name, tags: cell.tags, values: cell.values });
+      cell.values = new Set();
+      cell.touched = false;
+    }
+    this.#live = 0;
+
+    addDropCounter(counters, InternalMetric.droppedSeries, dropped.series);
+    addDropCounter(counters, InternalMetric.droppedTimerValues, dropped.timerValues);
+    addDropCounter(counters, InternalMetric.droppedSetValues, dropped.setValues);
+
+    const intervalMs = time - this.#intervalStart;
+    this.#intervalStart = time;
+    return { time, intervalMs, counters, gauges, timers, sets };
+  }
+
+  /** Forgets everything, including the current interval (used on restart). */
+  clear(): void {
+    this.#counters.clear();
+    this.#gauges.clear();
+    this.#timers.clear();
+    this.#sets.clear();
+    this.#live = 0;
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
+    this.#intervalStart = this.#now();
+  }
+
+  #admit(): boolean {
+    // A cell that exists but is untouched this interval still counts once it is touched;
+    // new cells are refused once the interval holds maxSeries live series.
+    if (this.#live >= this.#maxSeries) {
+      this.#dropped.series++;
+      return false;
+    }
+    return true;
+  }
+
+  #touch(cell: { touched: boolean }): void {
+    cell.touched = true;
+    this.#live++;
+  }
+}
+
+function addDropCounter(counters: Map<string, CounterPoint>, name: string, value: number): void {
+  if (value > 0) counters.set(name, { name, tags: [], value });
+}
+
+/** The process-wide aggregator every source feeds and the running report drains. */
+export const processAggregator = new Aggregator();

@@ -1,0 +1,70 @@
+/**
+ * The one home of every metric name hmetrics emits by itself.
+ *
+ * The eleven `HEROKU_*` names are read by the Heroku dashboard's Node charts and must never
+ * change spelling. Everything else is ours; the README's metric table mirrors this file.
+ */
+export const RuntimeMetric = {
+  // --- the eleven names the Heroku dashboard reads ---
+  gcCollections: 'node.gc.collections',
+  gcPauseNs: 'node.gc.pause.ns',
+  gcYoungCollections: 'node.gc.young.collections',
+  gcYoungPauseNs: 'node.gc.young.pause.ns',
+  gcOldCollections: 'node.gc.old.collections',
+  gcOldPauseNs: 'node.gc.old.pause.ns',
+  eventLoopUsage: 'node.eventloop.usage.percent',
+  eventLoopDelayMedian: 'node.eventloop.delay.ms.median',
+  eventLoopDelayP95: 'node.eventloop.delay.ms.p95',
+  eventLoopDelayP99: 'node.eventloop.delay.ms.p99',
+  eventLoopDelayMax: 'node.eventloop.delay.ms.max',
+  // --- also sampled ---
+  gcPauseMaxMs: 'node.gc.pause.max.ms',
+  heapUsedBytes: 'node.memory.heap.used.bytes',
+  heapTotalBytes: 'node.memory.heap.total.bytes',
+  heapLimitBytes: 'node.memory.heap.limit.bytes',
+  rssBytes: 'node.memory.rss.bytes',
+  externalBytes: 'node.memory.external.bytes',
+  cpuUserUs: 'node.cpu.user.us',
+  cpuSystemUs: 'node.cpu.system.us',
+  cpuUtilization: 'node.cpu.utilization',
+  activeHandles: 'node.handles.active',
+  activeRequests: 'node.requests.active',
+} as const;
+
+/** The names the Heroku dashboard reads: always present in every Heroku payload. */
+export const HEROKU_COUNTERS = [
+  RuntimeMetric.gcCollections,
+  RuntimeMetric.gcPauseNs,
+  RuntimeMetric.gcYoungCollections,
+  RuntimeMetric.gcYoungPauseNs,
+  RuntimeMetric.gcOldCollections,
+  RuntimeMetric.gcOldPauseNs,
+] as const;
+
+export const HEROKU_GAUGES = [
+  RuntimeMetric.eventLoopUsage,
+  RuntimeMetric.eventLoopDelayMedian,
+  RuntimeMetric.eventLoopDelayP95,
+  RuntimeMetric.eventLoopDelayP99,
+  RuntimeMetric.eventLoopDelayMax,
+] as const;
+
+/** hmetrics' own health: what it dropped or could not read. */
+export const InternalMetric = {
+  droppedSeries: 'hmetrics.dropped.series',
+  droppedTimerValues: 'hmetrics.dropped.timer_values',
+  droppedSetValues: 'hmetrics.dropped.set_values',
+  deliveryFailures: 'hmetrics.delivery.failures',
+  statsdPackets: 'hmetrics.statsd.packets',
+  statsdLines: 'hmetrics.statsd.lines',
+  statsdBadLines: 'hmetrics.statsd.bad_lines',
+  telemetryDropped: 'hmetrics.telemetry.dropped',
+  csmDropped: 'hmetrics.csm.dropped',
+} as const;
+
+/** Outgoing HTTP calls observed through diagnostics_channel, tagged by destination host. */
+export const HttpClientMetric = {
+  requests: 'node.http.client.requests',
+  errors: 'node.http.client.errors',
+  latencyMs: 'node.http.client.latency.ms',
+} as const;

@@ -1,0 +1,22 @@
+import type { Aggregator } from '../metrics/aggregator.js';
+
+/** Options of the runtime sampler. */
+export interface RuntimeSamplerOptions {
+  /** Event-loop delay probe period, ms. @default 20 */
+  readonly delayResolution?: number;
+}
+
+/** One runtime source (GC, event loop, memory, CPU) behind the smallest interface. */
+export interface RuntimeCollector {
+  /** Starts observing; counters start from zero at this moment. Idempotent. */
+  enable(): void;
+  /** Releases observers, histograms and timers. Idempotent. */
+  disable(): void;
+  /** Writes everything observed since the last collect (or enable) into the aggregator. */
+  collect(aggregator: Aggregator): void;
+}
+
+/** Placeholder until the runtime sampler lands. */
+export function createRuntimeSampler(_options: RuntimeSamplerOptions = {}): RuntimeCollector {
+  return { enable() {}, disable() {}, collect() {} };
+}

@@ -1,0 +1,48 @@
+import { HerokuMetricsURLUnset, InvalidEndpoint } from '../errors.js';
+import { redactEndpoint } from '../redact.js';
+import { HerokuSink } from './heroku.js';
+import { LogSink } from './log.js';
+import type { Sink, SinkOptions } from './sink.js';
+import { StatsdSink } from './statsd.js';
+
+/** The schemes a sink speaks, and the sink each one builds. */
+const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
+  'http:': (url, options) => new HerokuSink(url, options),
+  'https:': (url, options) => new HerokuSink(url, options),
+  'udp:': (url, options) => new StatsdSink(url, options),
+  'log:': (_url, options) => new LogSink(options),
+};
+
+/**
+ * Parses one or more endpoints separated by white space into URLs, checking each scheme.
+ * Throws `HerokuMetricsURLUnset` when there are none and `InvalidEndpoint` (which never quotes
+ * the endpoint's credentials) when one does not parse or no sink speaks its scheme.
+ */
+export function parseEndpoints(endpoint: string | undefined | null): URL[] {
+  const parts = (endpoint ?? '').split(/\s+/).filter((part) => part.length > 0);
+  if (parts.length === 0) throw new HerokuMetricsURLUnset();
+  return parts.map((part, index) => {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch (cause) {
+      // The unparseable text may be a secret itself: describe it, never quote it.
+      throw new InvalidEndpoint(`endpoint ${index + 1} is not a URL (${part.length} characters)`, { cause: new Error('URL parse failed') });
+    }
+    if (!(url.protocol in FACTORIES)) {
+      throw new InvalidEndpoint(`${redactEndpoint(url)} has scheme ${url.protocol}; expected http:, https:, udp: or log:`);
+    }
+    if (url.protocol !== 'log:' && url.hostname === '') {
+      throw new InvalidEndpoint(`${url.protocol} endpoint ${index + 1} has no host`);
+    }
+    if (url.protocol === 'udp:' && url.port === '') {
+      throw new InvalidEndpoint(`${redactEndpoint(url)} needs a port (udp://host:8125)`);
+    }
+    return url;
+  });
+}
+
+/** One sink per endpoint URL. */
+export function createSinks(urls: readonly URL[], options: SinkOptions): Sink[] {
+  return urls.map((url) => FACTORIES[url.protocol]!(url, options));
+}

@@ -1,0 +1,47 @@
+import { DeliveryFailed } from '../errors.js';
+import type { Snapshot } from '../metrics/snapshot.js';
+import { flatten } from './flatten.js';
+import { HttpPoster } from './http-post.js';
+import type { Sink, SinkOptions } from './sink.js';
+
+/**
+ * Heroku's language-metrics endpoint: one JSON POST per interval,
+ * `{"counters":{…},"gauges":{…}}`, with the interval's end as `Measurements-Time` (RFC 3339).
+ * Any 2xx is success; anything else is a `DeliveryFailed` carrying the status.
+ */
+export class HerokuSink implements Sink {
+  readonly #poster: HttpPoster;
+  readonly #options: SinkOptions;
+  readonly #path: string;
+
+  constructor(url: URL, options: SinkOptions) {
+    this.#poster = new HttpPoster(url);
+    this.#options = options;
+    this.#path = url.pathname + url.search;
+  }
+
+  get label(): string {
+    return this.#poster.label;
+  }
+
+  async deliver(snapshot: Snapshot, signal: AbortSignal): Promise<void> {
+    const body = JSON.stringify(flatten(snapshot, this.#options.percentiles));
+    const response = await this.#poster.post(this.#path, body, {
+      headers: {
+        'Content-Type': 'application/json',
+        'Measurements-Time': new Date(snapshot.time).toISOString(),
+        'User-Agent': 'hmetrics',
+      },
+      timeout: this.#options.timeout,
+      signal,
+      maxBody: 1024,
+    });
+    if (response.status < 200 || response.status > 299) {
+      throw new DeliveryFailed(this.label, `HTTP ${response.status}`, response.status);
+    }
+  }
+
+  close(): void {
+    this.#poster.close();
+  }
+}

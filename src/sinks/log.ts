@@ -1,0 +1,44 @@
+import type { Snapshot } from '../metrics/snapshot.js';
+import { flatten } from './flatten.js';
+import type { Sink, SinkOptions } from './sink.js';
+
+/** Where log lines go; tests pass their own. */
+export type LineWriter = (line: string) => void;
+
+/**
+ * `log:` endpoints: one l2met line per interval on stdout, which Heroku's log drains (and
+ * librato-style log parsers) read as metrics:
+ * `count#name=v … sample#name=v … source=$DYNO`.
+ */
+export class LogSink implements Sink {
+  readonly label = 'log:';
+  readonly #options: SinkOptions;
+  readonly #write: LineWriter;
+  readonly #source: string | undefined;
+
+  constructor(options: SinkOptions, write: LineWriter = (line) => process.stdout.write(line), source = process.env['DYNO']) {
+    this.#options = options;
+    this.#write = write;
+    this.#source = source;
+  }
+
+  async deliver(snapshot: Snapshot): Promise<void> {
+    this.#write(`${formatL2met(snapshot, this.#options.percentiles, this.#source)}\n`);
+  }
+
+  close(): void {}
+}
+
+/** One snapshot as an l2met line. */
+export function formatL2met(snapshot: Snapshot, percentiles: readonly number[], source: string | undefined): string {
+  const flat = flatten(snapshot, percentiles);
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(flat.counters)) parts.push(`count#${name}=${formatNumber(value)}`);
+  for (const [name, value] of Object.entries(flat.gauges)) parts.push(`sample#${name}=${formatNumber(value)}`);
+  if (source) parts.push(`source=${source.replace(/\s/g, '_')}`);
+  return parts.join(' ');
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1e6) / 1e6);
+}
