@@ -43,6 +43,7 @@ export class Aggregator {
   #live = 0;
   #dropped = { series: 0, timerValues: 0, setValues: 0 };
   #intervalStart: number;
+  #pullSources = new Set<(aggregator: Aggregator) => void>();
 
   constructor(options: AggregatorOptions = {}) {
     this.#maxSeries = options.maxSeries ?? AGGREGATOR_DEFAULTS.maxSeries;
@@ -128,6 +129,16 @@ export class Aggregator {
     cell.values.add(member);
   }
 
+  /**
+   * Registers a source that writes its figures at the end of each interval, just before the
+   * snapshot is taken (for sources cheaper to read once than to push on every event).
+   * Returns the function that unregisters it. A source that throws is skipped for that interval.
+   */
+  addPullSource(source: (aggregator: Aggregator) => void): () => void {
+    this.#pullSources.add(source);
+    return () => this.#pullSources.delete(source);
+  }
+
   /** Series recorded in the current interval. */
   get size(): number {
     return this.#live;
@@ -138,6 +149,13 @@ export class Aggregator {
    * hmetrics' own drop counters are added to the snapshot when anything was dropped.
    */
   swap(): Snapshot {
+    for (const source of this.#pullSources) {
+      try {
+        source(this);
+      } catch {
+        // A broken source must not cost the interval everyone else recorded.
+      }
+    }
     const time = this.#now();
     const dropped = this.#dropped;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };

@@ -21,6 +21,12 @@ export interface PostOptions {
 type HttpModule = typeof import('node:http');
 
 /**
+ * Set on every request hmetrics itself makes, so the outgoing-HTTP monitor can leave our own
+ * deliveries out of the app's figures.
+ */
+export const OWN_REQUEST = Symbol.for('hmetrics.own-request');
+
+/**
  * A keep-alive POST client for one endpoint. `node:http`/`node:https` load on first use, so an
  * import of hmetrics that never delivers over HTTP never pays for them. Sockets are unref'd, so
  * an in-flight delivery never holds the host process open, and every response is read to the
@@ -86,6 +92,7 @@ export class HttpPoster {
           resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
         });
       });
+      (request as unknown as Record<symbol, boolean>)[OWN_REQUEST] = true;
       request.on('socket', (socket) => socket.unref());
       request.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message, error));
       if (options.signal.aborted) onAbort();
