@@ -49,6 +49,8 @@ export interface Supervisor {
 export interface SuperviseOptions {
   readonly interval: number;
   readonly now?: () => number;
+  /** The loop to supervise; tests substitute their own. @default report */
+  readonly run?: typeof report;
 }
 
 /**
@@ -56,7 +58,8 @@ export interface SuperviseOptions {
  * on a fatal error, and never lets anything escape as a throw or an unhandled rejection.
  */
 export function supervise(endpoint: string, options: SuperviseOptions): Supervisor {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
+  const run = options.run ?? report;
   const controller = new AbortController();
   let attempt = 0;
   let current: Promise<void> = Promise.resolve();
@@ -74,7 +77,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
   const loop = async (): Promise<void> => {
     while (!controller.signal.aborted) {
       const started = now();
-      current = report(controller.signal, endpoint, (err) => {
+      current = run(controller.signal, endpoint, (err) => {
         debug(`delivery failed: ${err.message}`);
         return err; // restart with backoff, as Heroku's collectors do
       }, { interval: options.interval });

@@ -109,7 +109,7 @@ function resolveOptions(options: ReportOptions): Settings {
     runtime: options.runtime === false ? false : options.runtime === true || options.runtime === undefined ? {} : options.runtime,
     maxCarryOverSeries: positiveInteger('maxCarryOverSeries', options.maxCarryOverSeries ?? REPORT_DEFAULTS.maxCarryOverSeries),
     aggregator: options.aggregator ?? processAggregator,
-    now: options.now ?? Date.now,
+    now: options.now ?? (() => Date.now()),
   };
 }
 
@@ -147,9 +147,17 @@ class ReportLoop {
   }
 
   async run(signal: AbortSignal | undefined): Promise<void> {
-    const { interval, aggregator, now } = this.#settings;
+    const { interval, aggregator, now, flushTimeout } = this.#settings;
     const sampler = this.#settings.runtime === false ? undefined : createRuntimeSampler(this.#settings.runtime);
     const stop = signal ?? new AbortController().signal;
+    // An abort lets a delivery in flight finish (so nothing is sent twice) and then sends the
+    // partial interval, all within flushTimeout; past it, whatever is in flight is cut off.
+    const deadline = new AbortController();
+    const startDeadline = (): void => {
+      setTimeout(() => deadline.abort(), flushTimeout).unref();
+    };
+    if (stop.aborted) startDeadline();
+    else stop.addEventListener('abort', startDeadline, { once: true });
     sampler?.enable();
     try {
       let next = now() + interval;
@@ -159,32 +167,24 @@ class ReportLoop {
         // (e.g. right after a long block) record first, so the block lands in this payload.
         await new Promise<void>((resolve) => setImmediate(resolve));
         sampler?.collect(aggregator);
-        const snapshot = aggregator.swap();
-        if (stop.aborted) {
-          await this.#flush(snapshot);
-          return;
-        }
-        const failures = await this.#deliverAll(snapshot, stop, this.#settings.timeout);
+        if (stop.aborted) break;
+        const failures = await this.#deliverAll(aggregator.swap(), deadline.signal, this.#settings.timeout);
         await this.#handle(failures);
         next = Math.max(next + interval, now());
       }
-      // Aborted during a delivery or the handler: the final delivery carries what is pending.
+      // The final delivery: the partial interval plus anything still pending.
+      if (!stop.aborted) return;
       sampler?.collect(aggregator);
-      await this.#flush(aggregator.swap());
+      const failures = await this.#deliverAll(aggregator.swap(), deadline.signal, flushTimeout);
+      await this.#handle(failures, true);
     } finally {
+      stop.removeEventListener('abort', startDeadline);
       sampler?.disable();
       for (const { sink, key, pending } of this.#outlets) {
         sink.close();
         if (pending) undelivered.set(key, pending);
       }
     }
-  }
-
-  /** The final delivery after an abort: bounded by `flushTimeout`, errors still reported. */
-  async #flush(snapshot: Snapshot): Promise<void> {
-    const budget = AbortSignal.timeout(this.#settings.flushTimeout);
-    const failures = await this.#deliverAll(snapshot, budget, this.#settings.flushTimeout);
-    await this.#handle(failures, true);
   }
 
   /** Delivers to every sink at once; a sink that fails keeps the snapshot for its next try. */

@@ -23,7 +23,8 @@ export class LogSink implements Sink {
   }
 
   async deliver(snapshot: Snapshot): Promise<void> {
-    this.#write(`${formatL2met(snapshot, this.#options.percentiles, this.#source)}\n`);
+    const line = formatL2met(snapshot, this.#options.percentiles, this.#source);
+    if (line.includes('#')) this.#write(`${line}\n`);
   }
 
   close(): void {}

@@ -10,7 +10,7 @@ export interface ReceivedPayload {
 }
 
 /** How the endpoint answers a request: a status, or a function deciding per request. */
-export type Responder = (request: number) => { status: number; body?: string; hang?: boolean; destroy?: boolean };
+export type Responder = (request: number) => { status: number; body?: string; hang?: boolean; destroy?: boolean; garbage?: boolean; headers?: Record<string, string> };
 
 /**
  * A real loopback HTTP server on port 0 that plays Heroku's metrics endpoint and records every
@@ -20,6 +20,8 @@ export class HerokuEndpoint {
   readonly payloads: ReceivedPayload[] = [];
   readonly rejected: ReceivedPayload[] = [];
   requests = 0;
+  /** TCP connections accepted so far (keep-alive reuse keeps this low). */
+  connections = 0;
   respond: Responder = () => ({ status: 200 });
   readonly #server: Server;
   #waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -28,9 +30,15 @@ export class HerokuEndpoint {
     this.#server = server;
   }
 
-  static async start(): Promise<HerokuEndpoint> {
+  static start(): Promise<HerokuEndpoint> {
+    return HerokuEndpoint.listenOn(0);
+  }
+
+  /** Starts on a given port (a test that first let connections to it be refused). */
+  static async listenOn(port: number): Promise<HerokuEndpoint> {
     const server = createServer();
     const endpoint = new HerokuEndpoint(server);
+    server.on('connection', () => { endpoint.connections++; });
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -47,14 +55,15 @@ export class HerokuEndpoint {
         const record = { headers: req.headers, path: req.url ?? '', body, raw };
         if (answer.destroy) { req.socket.destroy(); endpoint.rejected.push(record); return; }
         if (answer.hang) { endpoint.rejected.push(record); return; }
+        if (answer.garbage) { endpoint.rejected.push(record); req.socket.end('HTTP/1.1 2O0 \u0000\u0001 nonsense\r\n\r\n'); return; }
         if (answer.status >= 200 && answer.status < 300) endpoint.payloads.push(record);
         else endpoint.rejected.push(record);
-        res.writeHead(answer.status, { 'Content-Type': 'text/plain' });
+        res.writeHead(answer.status, { 'Content-Type': 'text/plain', ...answer.headers });
         res.end(answer.body ?? '');
         endpoint.#notify();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return endpoint;
   }
 

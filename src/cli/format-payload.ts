@@ -1,0 +1,32 @@
+/** A Heroku payload as the receiver prints it: counters and gauges side by side, names sorted. */
+export interface HerokuPayload {
+  readonly counters?: Record<string, unknown>;
+  readonly gauges?: Record<string, unknown>;
+}
+
+export function formatPayload(payload: HerokuPayload, heading: string): string {
+  const counters = rows(payload.counters);
+  const gauges = rows(payload.gauges);
+  const left = ['counters', ...counters];
+  const right = ['gauges', ...gauges];
+  const width = Math.max(...left.map((line) => line.length)) + 4;
+  const lines = [`── ${heading} ${'─'.repeat(Math.max(3, 76 - heading.length))}`];
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    lines.push(`${(left[i] ?? '').padEnd(width)}${right[i] ?? ''}`.trimEnd());
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function rows(record: Record<string, unknown> | undefined): string[] {
+  if (!record || typeof record !== 'object') return ['  (none)'];
+  const entries = Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return ['  (none)'];
+  const nameWidth = Math.max(...entries.map(([name]) => name.length));
+  return entries.map(([name, value]) => `  ${name.padEnd(nameWidth)}  ${formatValue(value)}`);
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value !== 'number') return JSON.stringify(value) ?? String(value);
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(4).replace(/\.?0+$/, '');
+}
