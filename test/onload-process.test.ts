@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
+import { runNode } from './helpers/child.js';
+
+let endpoint: HerokuEndpoint;
+before(async () => { endpoint = await HerokuEndpoint.start(); });
+after(async () => { await endpoint.close(); });
+
+const ONLOAD = ['--import', 'hmetrics/onload'];
+/** Prints what the process still holds open just before it would exit. */
+const HANDLES = `process.on('beforeExit', () => console.log('handles=' + JSON.stringify(process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap'))));`;
+
+function payloadsFor(path: string) {
+  return endpoint.payloads.filter((p) => p.path === path);
+}
+
+describe('onload in a child process', () => {
+  test('exits on its own when the app is done, even while reporting', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', 'setTimeout(() => console.log("app done"), 1500)'],
+      env: { HMETRICS_URL: endpoint.url('/exits'), HMETRICS_INTERVAL: '1000' },
+    });
+    assert.equal(result.killedByTest, false, 'hmetrics kept the process alive');
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, 'app done\n');
+    assert.equal(result.stderr, '');
+    assert.ok(payloadsFor('/exits').length >= 1, 'it did report while the app ran');
+  });
+
+  test('no environment: no network, no timers, no output', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', `${HANDLES} globalThis.loaded = process.moduleLoadList.filter((m) => /^NativeModule (http|https|dgram|net)$/.test(m)); setTimeout(() => console.log('net=' + JSON.stringify(globalThis.loaded)), 50)`],
+    });
+    assert.equal(result.code, 0);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /^net=\[\]$/m, 'no network module was even loaded');
+    assert.match(result.stdout, /^handles=\[\]$/m);
+  });
+
+  test('broken environment: the app runs unaffected and nothing is printed', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', 'console.log("app ok")'],
+      env: {
+        HEROKU_METRICS_URL: 'this is :: not a url',
+        METRICS_INTERVAL_OVERRIDE: '-5',
+        HMETRICS_STATSD_LISTEN: 'not-a-port',
+        HMETRICS_TELEMETRY_URL: '::::',
+        AWS_CSM_ENABLED: 'true',
+        AWS_CSM_PORT: 'abc',
+      },
+    });
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, 'app ok\n');
+    assert.equal(result.stderr, '');
+  });
+
+  test('invalid METRICS_INTERVAL_OVERRIDE falls back to the default; a small one is clamped to 10 s', async () => {
+    const probe = (value: string) => runNode({
+      args: ['--input-type=module', '-e', `import { intervalFromEnv } from './dist/src/autostart.js'; console.log(intervalFromEnv({ METRICS_INTERVAL_OVERRIDE: ${JSON.stringify(value)} }))`],
+    });
+    assert.equal((await probe('abc')).stdout.trim(), '20000');
+    assert.equal((await probe('0')).stdout.trim(), '20000');
+    assert.equal((await probe('1.5')).stdout.trim(), '20000');
+    assert.equal((await probe('500')).stdout.trim(), '10000');
+    assert.equal((await probe('30000')).stdout.trim(), '30000');
+  });
+
+  test('HMETRICS_VERBOSE logs delivery errors to stderr with [hmetrics], never the credentials', async () => {
+    const failing = await HerokuEndpoint.start();
+    failing.respond = () => ({ status: 500 });
+    const url = `http://bob:pa55word@127.0.0.1:${failing.port}/token-abc123?key=qwerty`;
+    for (const env of [{ HMETRICS_VERBOSE: '1' }, { NODE_DEBUG: 'http2,hmetrics' }]) {
+      const result = await runNode({
+        args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1600)'],
+        env: { HEROKU_METRICS_URL: url, HMETRICS_INTERVAL: '1000', ...env },
+      });
+      assert.equal(result.code, 0);
+      assert.match(result.stderr, /^\[hmetrics\] .*HTTP 500/m);
+      assert.match(result.stderr, /restarting in 10 s/);
+      for (const secret of ['bob', 'pa55word', 'token-abc123', 'qwerty']) assert.ok(!result.stderr.includes(secret), `${secret} leaked`);
+    }
+    await failing.close();
+  });
+
+  test('loaded twice (two --import, a dynamic import, and the app\'s own report()) starts one stream', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, ...ONLOAD, '--input-type=module', '-e', `
+        await import('hmetrics/onload');
+        const { report } = await import('hmetrics');
+        report(undefined, ${JSON.stringify(endpoint.url('/ignored'))}).catch((err) => console.log('own report: ' + err.code));
+        setTimeout(() => {}, 2300);`],
+      env: { HMETRICS_URL: endpoint.url('/twice'), HMETRICS_INTERVAL: '1000' },
+    });
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, 'own report: ERR_HMETRICS_ALREADY_STARTED\n');
+    const times = payloadsFor('/twice').map((p) => String(p.headers['measurements-time']));
+    assert.ok(times.length >= 2 && times.length <= 3, `payloads: ${times.length}`);
+    assert.equal(new Set(times).size, times.length, 'no two payloads for one interval');
+    assert.equal(payloadsFor('/ignored').length, 0);
+  });
+
+  test('--require hmetrics/onload works (CommonJS preload of the ESM entry)', async () => {
+    const result = await runNode({
+      args: ['--require', 'hmetrics/onload', '-e', 'setTimeout(() => console.log(typeof require("hmetrics/onload")), 1300)'],
+      env: { HMETRICS_URL: endpoint.url('/require'), HMETRICS_INTERVAL: '1000' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'object\n');
+    assert.ok(payloadsFor('/require').length >= 1);
+  });
+
+  test('DYNO=run.1 (one-off dyno) starts nothing', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', `${HANDLES} setTimeout(() => {}, 1300)`],
+      env: { HMETRICS_URL: endpoint.url('/oneoff'), HMETRICS_INTERVAL: '1000', DYNO: 'run.1' },
+    });
+    assert.equal(result.code, 0);
+    assert.equal(payloadsFor('/oneoff').length, 0);
+    assert.match(result.stdout, /^handles=\[\]$/m);
+  });
+
+  test('HMETRICS_DISABLE starts nothing', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1300)'],
+      env: { HMETRICS_URL: endpoint.url('/disabled'), HMETRICS_INTERVAL: '1000', HMETRICS_DISABLE: 'true' },
+    });
+    assert.equal(result.code, 0);
+    assert.equal(payloadsFor('/disabled').length, 0);
+  });
+});
+
+describe('onload and signals', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hmetrics-signal-'));
+  const server = join(dir, 'server.mjs');
+  writeFileSync(server, `import { createServer } from 'node:http';
+createServer().listen(0, '127.0.0.1', () => console.log('listening'));
+if (process.env.APP_HANDLES_SIGTERM) process.on('SIGTERM', () => { console.log('app got SIGTERM'); setTimeout(() => process.exit(7), 300); });
+`);
+
+  test('SIGTERM with hmetrics as the only listener: the partial interval is delivered, then the process dies by SIGTERM', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, server],
+      env: { HMETRICS_URL: endpoint.url('/sigterm'), HMETRICS_INTERVAL: '60000' },
+      onStdout: (text, child) => { if (text.includes('listening')) child.kill('SIGTERM'); },
+    });
+    assert.equal(result.signal, 'SIGTERM');
+    assert.equal(result.code, null);
+    assert.equal(payloadsFor('/sigterm').length, 1, 'the final partial-interval payload');
+  });
+
+  test('SIGTERM when the app listens too: hmetrics flushes and the app keeps control', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, server],
+      env: { HMETRICS_URL: endpoint.url('/app-sigterm'), HMETRICS_INTERVAL: '60000', APP_HANDLES_SIGTERM: '1' },
+      onStdout: (text, child) => { if (text.includes('listening')) child.kill('SIGTERM'); },
+    });
+    assert.equal(result.code, 7, 'the app decided how to exit');
+    assert.match(result.stdout, /app got SIGTERM/);
+    assert.equal(payloadsFor('/app-sigterm').length, 1);
+  });
+
+  test('SIGINT with hmetrics as the only listener still ends the process by SIGINT', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, server],
+      env: { HMETRICS_URL: endpoint.url('/sigint'), HMETRICS_INTERVAL: '60000' },
+      onStdout: (text, child) => { if (text.includes('listening')) child.kill('SIGINT'); },
+    });
+    assert.equal(result.signal, 'SIGINT');
+    assert.equal(payloadsFor('/sigint').length, 1);
+  });
+});
