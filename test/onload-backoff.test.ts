@@ -27,9 +27,10 @@ const transient = () => new HmetricsError('ERR_TEST', 'endpoint down', false);
 /** Advances mocked time in 1 s steps, letting promise jobs run between steps. */
 async function advance(ms: number): Promise<void> {
   for (let t = 0; t < ms; t += 1_000) {
-    mock.timers.tick(1_000);
     await turns(2);
+    mock.timers.tick(1_000);
   }
+  await turns(2);
 }
 
 test('backoff delays are 10, 20, 30 … s, capped at 5 minutes', () => {
