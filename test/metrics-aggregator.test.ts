@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Aggregator } from 'hmetrics';
+import { carryOver } from '../src/metrics/carry-over.js';
+import { seriesKey, flatName, sanitizeName } from '../src/metrics/series.js';
+import { percentileOfSorted, summarizeTimer } from '../src/metrics/timer-stats.js';
+
+test('counters are per-interval deltas scaled by sample rate, fractions kept', () => {
+  const agg = new Aggregator();
+  agg.count('hits', 1);
+  agg.count('hits', 1, [], 0.1);
+  agg.count('hits', 3, ['route:/a']);
+  const first = agg.swap();
+  assert.equal(first.counters.get('hits')!.value, 11);
+  assert.equal(first.counters.get(seriesKey('hits', ['route:/a']))!.value, 3);
+  agg.count('hits', 0.5, [], 0.3);
+  assert.ok(Math.abs(agg.swap().counters.get('hits')!.value - 0.5 / 0.3) < 1e-12);
+  assert.equal(agg.swap().counters.size, 0, 'an idle interval reports nothing');
+});
+
+test('tags are part of the identity, in any order', () => {
+  const agg = new Aggregator();
+  agg.count('x', 1, ['b:2', 'a:1']);
+  agg.count('x', 1, ['a:1', 'b:2']);
+  agg.count('x', 1, ['a:1']);
+  const snap = agg.swap();
+  assert.equal(snap.counters.size, 2);
+  assert.equal(snap.counters.get(seriesKey('x', ['a:1', 'b:2']))!.value, 2);
+});
+
+test('gauges keep the last value; sets count distinct members', () => {
+  const agg = new Aggregator();
+  agg.gauge('g', 5);
+  agg.gauge('g', -3);
+  for (const user of ['u1', 'u2', 'u1', 'u3']) agg.setMember('users', user);
+  const snap = agg.swap();
+  assert.equal(snap.gauges.get('g')!.value, -3);
+  assert.equal(snap.sets.get('users')!.values.size, 3);
+});
+
+test('the series cap drops new series and counts them in hmetrics.dropped.series', () => {
+  const agg = new Aggregator({ maxSeries: 100 });
+  for (let i = 0; i < 1_000; i++) agg.count(`series.${i}`, 1);
+  agg.count('series.5', 1); // an admitted series still records
+  const snap = agg.swap();
+  assert.equal(snap.counters.get('series.5')!.value, 2);
+  assert.equal(snap.counters.get('hmetrics.dropped.series')!.value, 900);
+  assert.equal(snap.counters.size, 101);
+});
+
+test('timers: exact count, min, max and sum; a uniform reservoir past the cap', () => {
+  const agg = new Aggregator({ maxTimerValues: 1_000 });
+  for (let i = 1; i <= 10_000; i++) agg.timing('t', i);
+  agg.timing('t', 5, [], 0.5);
+  const timer = agg.swap().timers.get('t')!;
+  assert.equal(timer.count, 10_002);
+  assert.equal(timer.min, 1);
+  assert.equal(timer.max, 10_000);
+  assert.equal(timer.sum, 50_005_000 + 5);
+  assert.equal(timer.values.length, 1_000);
+  assert.ok(timer.values.every((v, i) => i === 0 || v >= timer.values[i - 1]!), 'values are sorted');
+  // A uniform sample of 1..10000 has its median near 5000.
+  const median = percentileOfSorted(timer.values, 50);
+  assert.ok(median > 4_000 && median < 6_000, `median ${median}`);
+});
+
+test('summarizeTimer gives gostatsd figures', () => {
+  const agg = new Aggregator();
+  for (const v of [2, 4, 4, 4, 5, 5, 7, 9]) agg.timing('t', v);
+  const snap = agg.swap();
+  const s = summarizeTimer(snap.timers.get('t')!, 2_000, [50, 90]);
+  assert.equal(s.count, 8);
+  assert.equal(s.countPerSecond, 4);
+  assert.equal(s.mean, 5);
+  assert.equal(s.stddev, 2);
+  assert.equal(s.median, 4);
+  assert.equal(s.sum, 40);
+  assert.equal(s.sumSquares, 232);
+  assert.deepEqual(s.percentiles, [[50, 4], [90, 9]]);
+});
+
+test('a known untagged key records without allocating a new series', () => {
+  const agg = new Aggregator();
+  agg.count('hot', 1);
+  agg.swap();
+  agg.count('hot', 1);
+  assert.equal(agg.size, 1);
+  assert.equal(agg.swap().counters.get('hot')!.value, 1);
+});
+
+test('a pull source writes its figures at the end of each interval; a throwing one is skipped', () => {
+  const agg = new Aggregator();
+  let n = 0;
+  const remove = agg.addPullSource((a) => a.gauge('pulled', ++n));
+  agg.addPullSource(() => { throw new Error('broken source'); });
+  assert.equal(agg.swap().gauges.get('pulled')!.value, 1);
+  remove();
+  assert.equal(agg.swap().gauges.has('pulled'), false);
+});
+
+test('carryOver adds counters, merges timers and sets, prefers newer gauges, and stays bounded', () => {
+  const a = new Aggregator();
+  a.count('c', 2); a.gauge('g', 1); a.gauge('old.only', 9); a.timing('t', 1); a.setMember('s', 'x');
+  for (let i = 0; i < 50; i++) a.count(`extra.${i}`, 1);
+  const older = a.swap();
+  a.count('c', 3); a.gauge('g', 2); a.timing('t', 3); a.setMember('s', 'y');
+  const newer = a.swap();
+  const merged = carryOver(older, newer, { maxSeries: 30, maxTimerValues: 10 });
+  assert.equal(merged.counters.get('c')!.value, 5);
+  assert.equal(merged.gauges.get('g')!.value, 2);
+  assert.equal(merged.timers.get('t')!.count, 2);
+  assert.equal(merged.timers.get('t')!.min, 1);
+  assert.deepEqual([...merged.sets.get('s')!.values].sort(), ['x', 'y']);
+  const total = merged.counters.size + merged.gauges.size + merged.timers.size + merged.sets.size;
+  assert.ok(total <= 30, `bounded: ${total}`);
+  assert.equal(merged.intervalMs, older.intervalMs + newer.intervalMs);
+});
+
+test('names: sanitised to [A-Za-z0-9_.-]; tagged series flatten with sorted tags', () => {
+  assert.equal(sanitizeName('a b/c:d|e#f'), 'a_b_c_d_e_f');
+  assert.equal(sanitizeName(''), '_');
+  assert.equal(flatName('req', ['status:200', 'host:api.example.com']), 'req.host_api.example.com.status_200');
+});
