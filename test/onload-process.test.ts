@@ -123,6 +123,17 @@ describe('onload in a child process', () => {
     assert.match(result.stdout, /^handles=\[\]$/m);
   });
 
+  test('HMETRICS_URL=log: writes one l2met line per interval on stdout, with source=$DYNO', async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1300)'],
+      env: { HMETRICS_URL: 'log:', HMETRICS_INTERVAL: '1000', DYNO: 'web.1' },
+    });
+    assert.equal(result.code, 0);
+    const lines = result.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /^count#node\.gc\.collections=\d+ .*sample#node\.eventloop\.delay\.ms\.max=[\d.]+ .*source=web\.1$/);
+  });
+
   test('HMETRICS_DISABLE starts nothing', async () => {
     const result = await runNode({
       args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1300)'],
