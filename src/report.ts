@@ -2,6 +2,7 @@ import { AlreadyStarted, InvalidOption } from './errors.js';
 import { debug } from './debug.js';
 import { processAggregator, type Aggregator } from './metrics/aggregator.js';
 import { carryOver } from './metrics/carry-over.js';
+import { InternalMetric } from './metrics/names.js';
 import type { Snapshot } from './metrics/snapshot.js';
 import { DEFAULT_PERCENTILES } from './metrics/timer-stats.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
@@ -202,6 +203,8 @@ class ReportLoop {
     for (const result of results) {
       if (result.status === 'rejected') failures.push(result.reason instanceof Error ? result.reason : new Error(String(result.reason)));
     }
+    // Visible in the next delivery that succeeds, so an outage shows up on the dashboard too.
+    if (failures.length > 0) this.#settings.aggregator.count(InternalMetric.deliveryFailures, failures.length);
     return failures;
   }
 

@@ -45,6 +45,7 @@ test('500, 429, hang, dropped connection and a garbage answer for several interv
   await endpoint.close();
   assert.ok(counted > 0);
   assert.equal(endpoint.counterTotal('work.done'), counted, 'what was counted during the outage arrives after recovery');
+  assert.equal(endpoint.counterTotal('hmetrics.delivery.failures'), errors.length, 'the outage itself is reported');
   const messages = errors.map((e) => e.message).join('\n');
   assert.match(messages, /HTTP 500/);
   assert.match(messages, /HTTP 429/);
