@@ -12,3 +12,20 @@ try {
 }
 
 // --- telemetry buffer API re-exported (issue 3) ---
+// Static re-exports only (no top-level await), so `--require hmetrics/onload` loads too.
+export {
+  set,
+  setNested,
+  append,
+  appendUnique,
+  add,
+  increment,
+  reset,
+  init,
+  startEmitting,
+  stopEmitting,
+} from '../src/telemetry/api.js';
+export { fastHash } from '../src/telemetry/fast-hash.js';
+export type { TelemetryOptions } from '../src/telemetry/api.js';
+export type { EmitterOptions } from '../src/telemetry/emitter.js';
+export type { TelemetryValue, UniqueValue } from '../src/telemetry/values.js';

@@ -4,7 +4,9 @@
  */
 
 // --- report loop and errors (core) ---
-export { report, isReporting, REPORT_DEFAULTS } from './report.js';
+export { report } from './report.js';
+export { REPORT_DEFAULTS } from './report-defaults.js';
+export { isReporting } from './lock.js';
 export type { ErrHandler, ReportOptions } from './report.js';
 export {
   HmetricsError,
@@ -24,12 +26,66 @@ export type { AggregatorOptions } from './metrics/aggregator.js';
 export type { Snapshot, CounterPoint, GaugePoint, TimerPoint, SetPoint } from './metrics/snapshot.js';
 export type { Tags } from './metrics/series.js';
 export { RuntimeMetric, InternalMetric, HttpClientMetric } from './metrics/names.js';
-export { createRuntimeSampler } from './runtime/sampler.js';
+export { createRuntimeSampler, RUNTIME_SAMPLER_DEFAULTS } from './runtime/sampler.js';
 export type { RuntimeCollector, RuntimeSamplerOptions } from './runtime/sampler.js';
 export type { Sink } from './sinks/sink.js';
 
 // --- telemetry buffers (issue 3) ---
+export {
+  set,
+  setNested,
+  append,
+  appendUnique,
+  add,
+  increment,
+  reset,
+  init,
+  startEmitting,
+  stopEmitting,
+} from './telemetry/api.js';
+export type { TelemetryOptions } from './telemetry/api.js';
+export { fastHash } from './telemetry/fast-hash.js';
+export type { EmitterOptions } from './telemetry/emitter.js';
+export type { TelemetryValue, UniqueValue } from './telemetry/values.js';
+export {
+  TelemetryTypeClash,
+  TelemetryInvalidValue,
+  TelemetryBufferFull,
+  TelemetryAlreadyInitialized,
+  TelemetryNotInitialized,
+  TelemetryAlreadyEmitting,
+  TelemetryRefused,
+  TelemetryServerError,
+  TelemetryBadResponse,
+  TelemetryEmissionFailed,
+} from './telemetry/errors.js';
 
 // --- statsd (issue 4) ---
+export { listen, StatsdReceiver, RECEIVER_DEFAULTS } from './statsd/receiver.js';
+export type { StatsdListenOptions, StatsdReceiverStats } from './statsd/receiver.js';
+export { parseStatsdLine } from './statsd/parse.js';
+export type { StatsdLine, StatsdKind } from './statsd/parse.js';
+export { encodeSnapshot } from './statsd/encode.js';
+export type { StatsdEncodeOptions, EncodedSnapshot } from './statsd/encode.js';
+export { StatsdSink, STATSD_SINK_DEFAULTS } from './sinks/statsd.js';
+export type { StatsdSinkOptions } from './sinks/statsd.js';
+export type { LookupFunction } from './statsd/resolver.js';
+export { envStatsdReceiver } from './statsd/from-env.js';
+export { StatsdReceiverMetric } from './metrics/names.js';
 
 // --- client-side monitoring (issue 5) ---
+export { csm } from './csm/index.js';
+export { CSM_DEFAULTS } from './csm/reporter.js';
+export type { CsmReporter, CsmOptions, CsmStats } from './csm/reporter.js';
+export { CsmConflict } from './csm/errors.js';
+export { CSM_DEFAULT_HOST, CSM_DEFAULT_PORT } from './csm/address.js';
+export { CSM_FIELD_LIMITS, CSM_MAX_DATAGRAM_BYTES } from './csm/event.js';
+export type { CsmEvent, CsmEventBase, ApiCallEvent, ApiCallAttemptEvent } from './csm/event.js';
+export type { AwsSdkClientLike } from './csm/middleware.js';
+export {
+  enableHttpClientMonitor,
+  disableHttpClientMonitor,
+  isHttpClientMonitorEnabled,
+  HTTP_CLIENT_MONITOR_DEFAULTS,
+} from './csm/http-monitor.js';
+export type { HttpClientMonitorOptions } from './csm/http-monitor.js';

@@ -1,5 +1,7 @@
 import { AlreadyStarted, InvalidOption } from './errors.js';
 import { debug } from './debug.js';
+import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
+import { REPORT_DEFAULTS } from './report-defaults.js';
 import { processAggregator, type Aggregator } from './metrics/aggregator.js';
 import { carryOver } from './metrics/carry-over.js';
 import { InternalMetric } from './metrics/names.js';
@@ -36,23 +38,6 @@ export interface ReportOptions {
   readonly now?: () => number;
 }
 
-export const REPORT_DEFAULTS = {
-  interval: 20_000,
-  timeout: 10_000,
-  flushTimeout: 2_000,
-  maxCarryOverSeries: 10_000,
-  maxTimerValues: 10_000,
-} as const;
-
-// The lock lives on globalThis so that two copies of hmetrics in one process (an app's and a
-// dependency's, or the ESM and --require entries) still start one loop between them.
-const LOCK = Symbol.for('hmetrics.report.running');
-type LockHolder = { [LOCK]?: boolean };
-
-/** True while a report loop runs in this process. */
-export function isReporting(): boolean {
-  return (globalThis as LockHolder)[LOCK] === true;
-}
 
 /**
  * Samples the runtime every `interval` and delivers each snapshot to every endpoint, until
@@ -75,11 +60,10 @@ export async function report(
   errHandler?: ErrHandler | null,
   options: ReportOptions = {},
 ): Promise<void> {
-  const holder = globalThis as LockHolder;
-  if (holder[LOCK]) throw new AlreadyStarted();
+  if (isReporting()) throw new AlreadyStarted();
   const settings = resolveOptions(options);
   const urls = parseEndpoints(endpoint);
-  holder[LOCK] = true;
+  acquireReportLock();
   try {
     const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles });
     const outlets = sinks.map((sink, i) => {
@@ -90,7 +74,7 @@ export async function report(
     });
     await new ReportLoop(outlets, errHandler ?? undefined, settings).run(signal);
   } finally {
-    holder[LOCK] = false;
+    releaseReportLock();
   }
 }
 
@@ -167,8 +151,9 @@ class ReportLoop {
         // Read in a setImmediate after the timer: probe timers due in the same timers phase
         // (e.g. right after a long block) record first, so the block lands in this payload.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        sampler?.collect(aggregator);
+        // Aborted while asleep: the final delivery below collects (once) what is left.
         if (stop.aborted) break;
+        sampler?.collect(aggregator);
         const failures = await this.#deliverAll(aggregator.swap(), deadline.signal, this.#settings.timeout);
         await this.#handle(failures);
         next = Math.max(next + interval, now());

@@ -1,7 +1,32 @@
+import { debug, isTruthy } from '../debug.js';
+import { addressWithDefaults } from './address.js';
+import { enableHttpClientMonitor } from './http-monitor.js';
+import { start } from './reporter.js';
+
 /**
- * Starts this area from its environment variables when onload runs. Never throws: onload
- * calls it inside its own guard, and a bad variable is reported through the debug log.
+ * Starts this area from its environment variables when onload runs:
+ * - `AWS_CSM_ENABLED` truthy → the CSM reporter, at `AWS_CSM_HOST` (default 127.0.0.1) and
+ *   `AWS_CSM_PORT` (default 31000), with `AWS_CSM_CLIENT_ID` (default empty). The app then
+ *   instruments its clients with `csm.get()?.injectHandlers(client)`.
+ * - `HMETRICS_HTTP_CLIENT` truthy → the outgoing-HTTP monitor.
+ * Never throws: a bad variable is reported through the debug log and that part stays off.
  */
-export function startCsmFromEnv(_env: NodeJS.ProcessEnv): void {
-  // Filled in by the csm work (see DESIGN.md).
+export function startCsmFromEnv(env: NodeJS.ProcessEnv): void {
+  try {
+    if (isTruthy(env['AWS_CSM_ENABLED'])) {
+      const address = addressWithDefaults((env['AWS_CSM_HOST'] ?? '').trim(), (env['AWS_CSM_PORT'] ?? '').trim());
+      const reporter = start(env['AWS_CSM_CLIENT_ID'] ?? '', address);
+      debug(`csm: reporting to ${reporter.address}`);
+    }
+  } catch (error) {
+    debug(`csm not started: ${(error as Error).message}`);
+  }
+  try {
+    if (isTruthy(env['HMETRICS_HTTP_CLIENT'])) {
+      enableHttpClientMonitor();
+      debug('http client monitor enabled');
+    }
+  } catch (error) {
+    debug(`http client monitor not enabled: ${(error as Error).message}`);
+  }
 }

@@ -68,3 +68,14 @@ export const HttpClientMetric = {
   errors: 'node.http.client.errors',
   latencyMs: 'node.http.client.latency.ms',
 } as const;
+
+// --- statsd (issue 4) ---
+/** Names the statsd receiver and sink add besides `InternalMetric.statsd*`. */
+export const StatsdReceiverMetric = {
+  /** Lines of series past the receiver's per-interval `maxSeries`, dropped. */
+  droppedSeries: 'hmetrics.statsd.dropped.series',
+  /** Suffix of the per-second rate gauge recorded for each received counter. */
+  rateSuffix: '.rate',
+  /** Lines the statsd sink could not send: longer than a datagram, or unsendable (counted into the next delivery). */
+  sinkDroppedLines: 'hmetrics.statsd.sink.dropped_lines',
+} as const;

@@ -1,0 +1,33 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { Aggregator } from '../metrics/aggregator.js';
+import { RuntimeMetric } from '../metrics/names.js';
+import type { RuntimeCollector } from './collector.js';
+
+/**
+ * Event-loop utilisation over exactly the interval since the last collect (or enable), as a
+ * fraction 0–1. Each interval is the difference of two absolute readings,
+ * `eventLoopUtilization(current, previousAbsolute)`. Passing the previous *delta* instead
+ * (what another collector does) subtracts the wrong baseline and skews every interval from the
+ * third one on.
+ */
+export class EventLoopUtilizationCollector implements RuntimeCollector {
+  #previous: EventLoopUtilization | undefined;
+
+  enable(): void {
+    this.#previous ??= performance.eventLoopUtilization();
+  }
+
+  disable(): void {
+    this.#previous = undefined;
+  }
+
+  collect(aggregator: Aggregator): void {
+    const previous = this.#previous;
+    if (!previous) return;
+    const current = performance.eventLoopUtilization();
+    const interval = performance.eventLoopUtilization(current, previous);
+    this.#previous = current;
+    // NaN when no time passed at all (two collects in the same tick): nothing was busy.
+    aggregator.gauge(RuntimeMetric.eventLoopUsage, Number.isFinite(interval.utilization) ? interval.utilization : 0);
+  }
+}

@@ -1,0 +1,89 @@
+import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import type { Aggregator } from '../metrics/aggregator.js';
+import { RuntimeMetric } from '../metrics/names.js';
+import type { RuntimeCollector } from './collector.js';
+
+/** A `gc` entry; `detail.kind` is the perf_hooks GC kind (Node ≥ 16). */
+type GcEntry = PerformanceEntry & { readonly detail?: { readonly kind?: number } | null };
+
+/** perf_hooks GC kinds counted as young generation: scavenge (1) and minor mark-sweep (2). */
+const YOUNG_KINDS = new Set([1, 2]);
+
+/**
+ * Counts every `gc` performance entry: all entries of every observer batch, plus those still
+ * buffered at collect time (`takeRecords()`), which would otherwise land in the next interval.
+ * Young = kinds 1 and 2; old = every other kind (major, incremental marking, weak callbacks).
+ * An entry reaches observers a loop turn after its GC, so one from the collect's own loop turn
+ * is counted in the next interval: late by one interval, never lost while enabled.
+ */
+export class GcCollector implements RuntimeCollector {
+  #observer: PerformanceObserver | undefined;
+  #young = 0;
+  #old = 0;
+  /** Pauses in ms as perf_hooks reports them; converted to ns once per collect. */
+  #youngPauseMs = 0;
+  #oldPauseMs = 0;
+  #maxPauseMs = 0;
+  /** performance.now() at enable: a GC that ran before it is not ours to count. */
+  #since = 0;
+
+  enable(): void {
+    if (this.#observer) return;
+    this.#reset();
+    this.#since = performance.now();
+    // Every batch, however many entries it holds, goes through #record.
+    const observer = new PerformanceObserver((list) => this.#record(list.getEntries()));
+    observer.observe({ type: 'gc' });
+    this.#observer = observer;
+  }
+
+  disable(): void {
+    this.#observer?.disconnect();
+    this.#observer = undefined;
+    this.#reset();
+  }
+
+  collect(aggregator: Aggregator): void {
+    if (!this.#observer) return;
+    // Entries the observer has buffered but not delivered yet belong to this interval.
+    this.#record(this.#observer.takeRecords());
+    const young = this.#young;
+    const old = this.#old;
+    const youngNs = Math.round(this.#youngPauseMs * 1e6);
+    const oldNs = Math.round(this.#oldPauseMs * 1e6);
+    aggregator.count(RuntimeMetric.gcCollections, young + old);
+    aggregator.count(RuntimeMetric.gcPauseNs, youngNs + oldNs);
+    aggregator.count(RuntimeMetric.gcYoungCollections, young);
+    aggregator.count(RuntimeMetric.gcYoungPauseNs, youngNs);
+    aggregator.count(RuntimeMetric.gcOldCollections, old);
+    aggregator.count(RuntimeMetric.gcOldPauseNs, oldNs);
+    aggregator.gauge(RuntimeMetric.gcPauseMaxMs, this.#maxPauseMs);
+    this.#reset();
+  }
+
+  #record(entries: readonly PerformanceEntry[]): void {
+    for (const entry of entries) {
+      // Entries reach observers a loop turn after their GC, so a new observer can be handed
+      // one from before its enable(); the first interval after a (re)start excludes it.
+      if (entry.startTime < this.#since) continue;
+      const duration = entry.duration;
+      const kind = (entry as GcEntry).detail?.kind;
+      if (kind !== undefined && YOUNG_KINDS.has(kind)) {
+        this.#young++;
+        this.#youngPauseMs += duration;
+      } else {
+        this.#old++;
+        this.#oldPauseMs += duration;
+      }
+      if (duration > this.#maxPauseMs) this.#maxPauseMs = duration;
+    }
+  }
+
+  #reset(): void {
+    this.#young = 0;
+    this.#old = 0;
+    this.#youngPauseMs = 0;
+    this.#oldPauseMs = 0;
+    this.#maxPauseMs = 0;
+  }
+}

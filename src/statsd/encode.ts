@@ -1,0 +1,160 @@
+import { sanitizeName, type Tags } from '../metrics/series.js';
+import type { Snapshot, TimerPoint } from '../metrics/snapshot.js';
+
+/** Limits of the statsd encoding. */
+export interface StatsdEncodeOptions {
+  /** Largest datagram, bytes (1432 fits a 1500-byte MTU after IPv6 and UDP headers). @default 1432 */
+  readonly maxDatagramSize?: number;
+  /**
+   * Timer values sent per series per interval; past it a uniform sample is sent with `|@rate`
+   * so the server's counts still come out right.
+   * @default 1000
+   */
+  readonly maxTimerValues?: number;
+}
+
+export const ENCODE_DEFAULTS = { maxDatagramSize: 1432, maxTimerValues: 1000 } as const;
+
+/** One interval as datagram payloads. */
+export interface EncodedSnapshot {
+  /** Each at most `maxDatagramSize` bytes, lines joined by `\n`, no line split across two. */
+  readonly datagrams: string[];
+  /** Lines dropped because a single one is longer than a datagram. */
+  readonly oversizeLines: number;
+}
+
+/**
+ * Turns a snapshot into statsd lines: counters `c` (fractions kept), gauges `g` (a negative one
+ * preceded by `name:0|g` in the same datagram, so servers that read a sign as relative still land
+ * on the value), timers as raw `ms` values, sets as one `s` line per member; tags last as
+ * DogStatsD `|#k:v,…`. Non-finite values are skipped.
+ */
+export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = {}): EncodedSnapshot {
+  const maxTimerValues = options.maxTimerValues ?? ENCODE_DEFAULTS.maxTimerValues;
+  const packer = new DatagramPacker(options.maxDatagramSize ?? ENCODE_DEFAULTS.maxDatagramSize);
+  // Byte lengths are summed from parts: names are ASCII once sanitised, numbers always are, so
+  // only tags and set members need measuring, once per series or member.
+  for (const point of snapshot.counters.values()) {
+    if (!Number.isFinite(point.value)) continue;
+    const head = `${sanitizeName(point.name)}:`;
+    const value = String(point.value);
+    const tail = `|c${tagSuffix(point.tags)}`;
+    packer.add(head + value + tail, head.length + value.length + byteLength(tail));
+  }
+  for (const point of snapshot.gauges.values()) {
+    if (!Number.isFinite(point.value)) continue;
+    const head = `${sanitizeName(point.name)}:`;
+    const value = String(point.value);
+    const tail = `|g${tagSuffix(point.tags)}`;
+    const bytes = head.length + value.length + byteLength(tail);
+    // `-0` prints as "0", so only a value below zero needs the reset first.
+    if (point.value < 0) packer.add(`${head}0${tail}\n${head}${value}${tail}`, 2 * bytes - value.length + 2);
+    else packer.add(head + value + tail, bytes);
+  }
+  for (const point of snapshot.timers.values()) encodeTimer(packer, point, maxTimerValues);
+  for (const point of snapshot.sets.values()) {
+    const head = `${sanitizeName(point.name)}:`;
+    const tail = `|s${tagSuffix(point.tags)}`;
+    const fixed = head.length + byteLength(tail);
+    for (const member of point.values) {
+      const clean = sanitizeMember(member);
+      packer.add(head + clean + tail, fixed + byteLength(clean));
+    }
+  }
+  return { datagrams: packer.finish(), oversizeLines: packer.oversize };
+}
+
+function encodeTimer(packer: DatagramPacker, point: TimerPoint, maxValues: number): void {
+  let values = point.values;
+  if (values.length === 0) return;
+  if (values.length > maxValues) values = uniformSample(values, maxValues);
+  // What is sent stands for `count` timings: the server multiplies by 1/rate to get it back.
+  const rate = values.length >= point.count ? 1 : values.length / point.count;
+  const head = `${sanitizeName(point.name)}:`;
+  const tail = `|ms${rate === 1 ? '' : `|@${rate}`}${tagSuffix(point.tags)}`;
+  const fixed = head.length + byteLength(tail);
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    const text = String(value);
+    packer.add(head + text + tail, fixed + text.length);
+  }
+}
+
+/** `size` values drawn uniformly without replacement (partial Fisher–Yates on a copy). */
+function uniformSample(values: readonly number[], size: number): number[] {
+  const pool = values.slice();
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(Math.random() * (pool.length - i));
+    const swap = pool[i]!;
+    pool[i] = pool[j]!;
+    pool[j] = swap;
+  }
+  pool.length = size;
+  return pool;
+}
+
+// Characters that would end a tag, a section or a line in the DogStatsD grammar.
+const UNSAFE_TAG = /[|,#\s]/g;
+// In a set member, ':' would read as a second packed value.
+const UNSAFE_MEMBER = /[|:\s]/g;
+
+function tagSuffix(tags: Tags): string {
+  if (tags.length === 0) return '';
+  let out = '|#';
+  for (let i = 0; i < tags.length; i++) {
+    if (i > 0) out += ',';
+    out += tags[i]!.replace(UNSAFE_TAG, '_');
+  }
+  return out;
+}
+
+function sanitizeMember(member: string): string {
+  const clean = member.replace(UNSAFE_MEMBER, '_');
+  return clean.length === 0 ? '_' : clean;
+}
+
+/** Fills datagrams line by line, never splitting a line (or a gauge's reset pair). */
+class DatagramPacker {
+  readonly #max: number;
+  readonly #done: string[] = [];
+  #current = '';
+  #bytes = 0;
+  oversize = 0;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Adds one line (or an unsplittable group of lines) of `bytes` UTF-8 bytes. */
+  add(unit: string, bytes: number): void {
+    if (bytes > this.#max) {
+      this.oversize++;
+      return;
+    }
+    if (this.#bytes === 0) {
+      this.#current = unit;
+      this.#bytes = bytes;
+    } else if (this.#bytes + 1 + bytes <= this.#max) {
+      this.#current += '\n' + unit;
+      this.#bytes += 1 + bytes;
+    } else {
+      this.#done.push(this.#current);
+      this.#current = unit;
+      this.#bytes = bytes;
+    }
+  }
+
+  finish(): string[] {
+    if (this.#bytes > 0) this.#done.push(this.#current);
+    this.#current = '';
+    this.#bytes = 0;
+    return this.#done;
+  }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 length; names are ASCII after sanitising, so the scan is usually the whole cost. */
+function byteLength(text: string): number {
+  return NON_ASCII.test(text) ? Buffer.byteLength(text, 'utf8') : text.length;
+}
