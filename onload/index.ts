@@ -24,7 +24,7 @@ export {
   init,
   startEmitting,
   stopEmitting,
-} from '../src/telemetry/api.js';
+} from '../src/telemetry/lazy-api.js';
 export { fastHash } from '../src/telemetry/fast-hash.js';
 export type { TelemetryOptions } from '../src/telemetry/api.js';
 export type { EmitterOptions } from '../src/telemetry/emitter.js';

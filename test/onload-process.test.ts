@@ -134,6 +134,20 @@ describe('onload in a child process', () => {
     assert.match(lines[0]!, /^count#node\.gc\.collections=\d+ .*sample#node\.eventloop\.delay\.ms\.max=[\d.]+ .*source=web\.1$/);
   });
 
+  test('the buffer API of hmetrics/onload and of hmetrics record into one buffer (lazy onload entry)', async () => {
+    const result = await runNode({
+      args: ['--input-type=module', '-e', `
+        import * as onload from 'hmetrics/onload';
+        import * as main from 'hmetrics';
+        onload.increment('shared.key');
+        main.increment('shared.key');
+        onload.add('shared.key', 5);
+        await main.report(AbortSignal.abort(), 'log:', null, { runtime: false });`],
+    });
+    assert.equal(result.stderr, '');
+    assert.equal(result.stdout, 'count#shared.key=7\n');
+  });
+
   test('HMETRICS_DISABLE starts nothing', async () => {
     const result = await runNode({
       args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1300)'],

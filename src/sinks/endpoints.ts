@@ -1,16 +1,19 @@
+import { createRequire } from 'node:module';
 import { HerokuMetricsURLUnset, InvalidEndpoint } from '../errors.js';
 import { redactEndpoint } from '../redact.js';
-import { HerokuSink } from './heroku.js';
-import { LogSink } from './log.js';
 import type { Sink, SinkOptions } from './sink.js';
-import { StatsdSink } from './statsd.js';
+
+// A sink's modules load only when an endpoint uses its scheme (startup cost of onload).
+const load = createRequire(import.meta.url);
+const heroku = (url: URL, options: SinkOptions): Sink =>
+  new (load('./heroku.js') as typeof import('./heroku.js')).HerokuSink(url, options);
 
 /** The schemes a sink speaks, and the sink each one builds. */
 const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
-  'http:': (url, options) => new HerokuSink(url, options),
-  'https:': (url, options) => new HerokuSink(url, options),
-  'udp:': (url, options) => new StatsdSink(url, options),
-  'log:': (_url, options) => new LogSink(options),
+  'http:': heroku,
+  'https:': heroku,
+  'udp:': (url, options) => new (load('./statsd.js') as typeof import('./statsd.js')).StatsdSink(url, options),
+  'log:': (_url, options) => new (load('./log.js') as typeof import('./log.js')).LogSink(options),
 };
 
 /**

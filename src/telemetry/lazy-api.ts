@@ -1,0 +1,27 @@
+import { createRequire } from 'node:module';
+import type * as Api from './api.js';
+
+/**
+ * The buffer API as `hmetrics/onload` re-exports it: the same functions, but the buffer's
+ * modules load at the first call instead of at import. Most processes that preload onload
+ * never record a telemetry key, and each module an `--import` loads costs startup time
+ * (measured: the buffer's 14 modules were about half of onload's idle startup cost).
+ * `require()` of our ESM files is synchronous on Node >= 20.19 and shares the module cache
+ * with `import`, so both entries reach one buffer. See each function in `hmetrics` for docs.
+ */
+const load = createRequire(import.meta.url);
+let api: typeof Api | undefined;
+function real(): typeof Api {
+  return (api ??= load('./api.js') as typeof Api);
+}
+
+export const set: typeof Api.set = (key, value) => real().set(key, value);
+export const setNested: typeof Api.setNested = (key, subkey, value) => real().setNested(key, subkey, value);
+export const append: typeof Api.append = (key, value) => real().append(key, value);
+export const appendUnique: typeof Api.appendUnique = (key, value) => real().appendUnique(key, value);
+export const add: typeof Api.add = (key, n) => real().add(key, n);
+export const increment: typeof Api.increment = (key) => real().increment(key);
+export const reset: typeof Api.reset = () => real().reset();
+export const init: typeof Api.init = (...args) => real().init(...args);
+export const startEmitting: typeof Api.startEmitting = (...args) => real().startEmitting(...args);
+export const stopEmitting: typeof Api.stopEmitting = () => real().stopEmitting();
