@@ -66,7 +66,7 @@ export interface SuperviseOptions {
  */
 export function supervise(endpoint: string, options: SuperviseOptions): Supervisor {
   const now = options.now ?? (() => Date.now());
-  const run = options.run ?? loadReport().report;
+  let run = options.run;
   const controller = new AbortController();
   let attempt = 0;
   let current: Promise<void> = Promise.resolve();
@@ -82,6 +82,12 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
     });
 
   const loop = async (): Promise<void> => {
+    // Start on the loop's first turn, not during the import: the app's own startup goes first
+    // and does not wait for the report loop's modules (≈ 15 ms). Unref'd: a process that ends
+    // before then never loads them. A timer, not an unref'd setImmediate: libuv's poll waits
+    // for timers, ref'd or not, but an idle server would block before an unref'd immediate ran.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0).unref());
+    run ??= loadReport().report;
     while (!controller.signal.aborted) {
       const started = now();
       current = run(controller.signal, endpoint, (err) => {
@@ -97,7 +103,11 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
           debug(`stopped: ${error.message}`);
           return;
         }
-        if ((error as { code?: string }).code === 'ERR_HMETRICS_ALREADY_STARTED') debug('a report loop already runs in this process; retrying later');
+        if ((error as { code?: string }).code === 'ERR_HMETRICS_ALREADY_STARTED') {
+          // The app (or another copy of hmetrics) reports already: one loop is the rule.
+          debug('a report loop already runs in this process; onload starts nothing');
+          return;
+        }
         if (now() - started > BACKOFF.healthyRun) attempt = 0;
         attempt++;
         const delay = backoffDelay(attempt);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import { backoffDelay, supervise } from '../src/autostart.js';
-import { HerokuMetricsURLUnset, HmetricsError } from '../src/errors.js';
+import { AlreadyStarted, HerokuMetricsURLUnset, HmetricsError } from '../src/errors.js';
 import { turns } from './helpers/wait.js';
 
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 }));
@@ -69,6 +69,14 @@ test('a run that lasted over 5 minutes resets the backoff to 10 s', async () => 
 
 test('a fatal error ends supervision for good', async () => {
   const fake = fakeReport(() => ({ after: 0, error: new HerokuMetricsURLUnset() }));
+  const supervisor = supervise('http://x', { interval: 20_000, run: fake.run });
+  await advance(120_000);
+  await supervisor.done;
+  assert.equal(fake.starts.length, 1);
+});
+
+test('a report loop already running (the app\'s own) makes onload stand down, not retry', async () => {
+  const fake = fakeReport(() => ({ after: 0, error: new AlreadyStarted() }));
   const supervisor = supervise('http://x', { interval: 20_000, run: fake.run });
   await advance(120_000);
   await supervisor.done;
