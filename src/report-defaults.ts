@@ -7,5 +7,4 @@ export const REPORT_DEFAULTS = {
   timeout: 10_000,
   flushTimeout: 2_000,
   maxCarryOverSeries: 10_000,
-  maxTimerValues: 10_000,
 } as const;

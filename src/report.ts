@@ -2,7 +2,7 @@ import { AlreadyStarted, InvalidOption } from './errors.js';
 import { debug } from './debug.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
-import { processAggregator, type Aggregator } from './metrics/aggregator.js';
+import { AGGREGATOR_DEFAULTS, processAggregator, type Aggregator } from './metrics/aggregator.js';
 import { carryOver } from './metrics/carry-over.js';
 import { InternalMetric } from './metrics/names.js';
 import type { Snapshot } from './metrics/snapshot.js';
@@ -175,7 +175,7 @@ class ReportLoop {
 
   /** Delivers to every sink at once; a sink that fails keeps the snapshot for its next try. */
   async #deliverAll(snapshot: Snapshot, stop: AbortSignal, timeout: number): Promise<Error[]> {
-    const limits = { maxSeries: this.#settings.maxCarryOverSeries, maxTimerValues: REPORT_DEFAULTS.maxTimerValues };
+    const limits = { maxSeries: this.#settings.maxCarryOverSeries, maxTimerValues: AGGREGATOR_DEFAULTS.maxTimerValues };
     const results = await Promise.allSettled(
       this.#outlets.map(async (outlet) => {
         const payload = outlet.pending ? carryOver(outlet.pending, snapshot, limits) : snapshot;

@@ -6,7 +6,7 @@ import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from '.
 export interface AggregatorOptions {
   /** Distinct series accepted per interval, all kinds together; the rest are dropped and counted. @default 10000 */
   readonly maxSeries?: number;
-  /** Timer values kept per series per interval; past it a uniform sample is kept. @default 10000 */
+  /** Timer values kept per series per interval; past it a uniform sample is kept (count, min, max and sum stay exact). @default 1000 */
   readonly maxTimerValues?: number;
   /** Distinct members kept per set per interval. @default 10000 */
   readonly maxSetValues?: number;
@@ -14,7 +14,9 @@ export interface AggregatorOptions {
   readonly now?: () => number;
 }
 
-export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 10_000, maxSetValues: 10_000 } as const;
+// Worst case held in one interval: maxSeries × maxTimerValues numbers (80 MB at these
+// defaults, and only if ten million timings arrive within one interval).
+export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxSetValues: 10_000 } as const;
 
 interface CounterCell { name: string; tags: Tags; value: number; touched: boolean }
 interface GaugeCell { name: string; tags: Tags; value: number; touched: boolean }
@@ -44,6 +46,11 @@ export class Aggregator {
   #dropped = { series: 0, timerValues: 0, setValues: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
+  // Series keys of tagged series, by tags array then name. Sources that reuse one tags array
+  // per series (the statsd receiver, the HTTP monitor) then record without building the key
+  // (a sort and a join: measured ~250 ns a call, against ~10 ns with this cache).
+  // Tags arrays are treated as immutable once passed in (they are typed readonly).
+  #taggedKeys = new WeakMap<Tags, Map<string, string>>();
 
   constructor(options: AggregatorOptions = {}) {
     this.#maxSeries = options.maxSeries ?? AGGREGATOR_DEFAULTS.maxSeries;
@@ -55,7 +62,7 @@ export class Aggregator {
 
   /** Adds `value / sampleRate` to a counter. */
   count(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
-    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     let cell = this.#counters.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
@@ -68,7 +75,7 @@ export class Aggregator {
 
   /** Sets a gauge to `value` (the last value in an interval wins). */
   gauge(name: string, value: number, tags: Tags = NO_TAGS): void {
-    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     let cell = this.#gauges.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
@@ -79,16 +86,9 @@ export class Aggregator {
     cell.value = value;
   }
 
-  /** Adds `value` to the gauge's current value (statsd's signed gauges). */
-  gaugeDelta(name: string, delta: number, tags: Tags = NO_TAGS): void {
-    const key = tags.length === 0 ? name : seriesKey(name, tags);
-    const cell = this.#gauges.get(key);
-    this.gauge(name, (cell?.value ?? 0) + delta, tags);
-  }
-
   /** Records one timing (any unit; ms by convention). `sampleRate` scales the count. */
   timing(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
-    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     let cell = this.#timers.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
@@ -114,7 +114,7 @@ export class Aggregator {
 
   /** Adds a member to a set (distinct members are counted per interval). */
   setMember(name: string, member: string, tags: Tags = NO_TAGS): void {
-    const key = tags.length === 0 ? name : seriesKey(name, tags);
+    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     let cell = this.#sets.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
@@ -210,6 +210,20 @@ export class Aggregator {
     this.#live = 0;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
     this.#intervalStart = this.#now();
+  }
+
+  #taggedKey(name: string, tags: Tags): string {
+    let byName = this.#taggedKeys.get(tags);
+    if (byName === undefined) {
+      byName = new Map();
+      this.#taggedKeys.set(tags, byName);
+    }
+    let key = byName.get(name);
+    if (key === undefined) {
+      key = seriesKey(name, tags);
+      byName.set(name, key);
+    }
+    return key;
   }
 
   #admit(): boolean {
