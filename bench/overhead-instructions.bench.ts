@@ -10,10 +10,10 @@
  *
  *   npm run bench -- overhead-instructions      (skipped when valgrind is not installed)
  */
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { countInstructions, hasCallgrind } from './callgrind.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UNITS = 20_000;
@@ -30,7 +30,7 @@ function unit(i) {
 function slice() { for (let k = 0; k < 200 && units < ${units}; k++) unit(units++); if (units < ${units}) setImmediate(slice); }
 slice();`;
 
-if (spawnSync('valgrind', ['--version']).status !== 0) {
+if (!hasCallgrind()) {
   console.log('valgrind is not installed: skipped (apt-get install valgrind).');
   process.exit(0);
 }
@@ -39,19 +39,10 @@ const server = createServer((req, res) => { req.resume(); req.on('end', () => re
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bench`;
 
-/** Instructions of one child run under callgrind. Async spawn: the endpoint must keep answering. */
-async function instructions(interval: string | undefined, units: number): Promise<number> {
-  const { spawn } = await import('node:child_process');
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath,
-    ...(interval ? ['--import', 'hmetrics/onload'] : []), '-e', workload(units)];
-  const env = { PATH: process.env['PATH'] ?? '', HMETRICS_URL: url, HMETRICS_INTERVAL: interval ?? '' };
-  const child = spawn('valgrind', args, { cwd: ROOT, env });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await new Promise((resolve) => child.on('close', resolve));
-  const match = /Collected : (\d+)/.exec(stderr);
-  if (!match) throw new Error(`no instruction count from callgrind:\n${stderr.slice(-500)}`);
-  return Number(match[1]);
+/** Instructions of one child run, with hmetrics at `interval` or without it. */
+function instructions(interval: string | undefined, units: number): Promise<number> {
+  const args = [...(interval ? ['--import', 'hmetrics/onload'] : []), '-e', workload(units)];
+  return countInstructions(args, { cwd: ROOT, env: { HMETRICS_URL: url, HMETRICS_INTERVAL: interval ?? '' } });
 }
 
 const variants = [
