@@ -61,21 +61,25 @@ const median = (values: number[]): number => {
 
 interface Run { perSecond: number; perCpuSecond: number }
 
-function runChild(withHmetrics: boolean, url: string): Promise<Run> {
-  const args = withHmetrics ? ['--import', 'hmetrics/onload', '-e', WORKLOAD] : ['-e', WORKLOAD];
+/** Runs `script` in a child, with or without hmetrics reporting every second; resolves with its stdout. */
+function child(withHmetrics: boolean, url: string, script: string): Promise<string> {
+  const args = withHmetrics ? ['--import', 'hmetrics/onload', '-e', script] : ['-e', script];
   const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
   if (withHmetrics) Object.assign(env, { HMETRICS_URL: url, HMETRICS_INTERVAL: '1000' });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const match = /\{"units":(\d+),"cpuMs":([\d.]+)\}/.exec(out);
-      if (code !== 0 || !match) reject(new Error(`workload child failed (${code}): ${out}`));
-      else resolve({ perSecond: Number(match[1]) / SECONDS, perCpuSecond: Number(match[1]) / (Number(match[2]) / 1000) });
-    });
+    proc.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    proc.on('error', reject);
+    proc.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`child failed (${code}): ${out}`))));
   });
+}
+
+async function runChild(withHmetrics: boolean, url: string): Promise<Run> {
+  const out = await child(withHmetrics, url, WORKLOAD);
+  const match = /\{"units":(\d+),"cpuMs":([\d.]+)\}/.exec(out);
+  if (!match) throw new Error(`workload child printed no result: ${out}`);
+  return { perSecond: Number(match[1]) / SECONDS, perCpuSecond: Number(match[1]) / (Number(match[2]) / 1000) };
 }
 
 // Measured after the same warm-up: the first delivery's one-time module loading is not idle cost.
@@ -84,21 +88,11 @@ const IDLE = `setTimeout(() => {
   setTimeout(() => { const cpu = process.cpuUsage(cpu0); process.stdout.write(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000 })); }, ${IDLE_SECONDS * 1000});
 }, ${WARMUP * 1000});`;
 
-function idleChild(withHmetrics: boolean, url: string): Promise<number> {
-  const args = withHmetrics ? ['--import', 'hmetrics/onload', '-e', IDLE] : ['-e', IDLE];
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '' };
-  if (withHmetrics) Object.assign(env, { HMETRICS_URL: url, HMETRICS_INTERVAL: '1000' });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-    child.on('error', reject);
-    child.on('close', () => {
-      const cpuMs = /\{"cpuMs":([\d.]+)\}/.exec(out)?.[1];
-      if (cpuMs === undefined) reject(new Error(`idle child failed: ${out}`));
-      else resolve(Number(cpuMs) / IDLE_SECONDS);
-    });
-  });
+async function idleChild(withHmetrics: boolean, url: string): Promise<number> {
+  const out = await child(withHmetrics, url, IDLE);
+  const cpuMs = /\{"cpuMs":([\d.]+)\}/.exec(out)?.[1];
+  if (cpuMs === undefined) throw new Error(`idle child printed no result: ${out}`);
+  return Number(cpuMs) / IDLE_SECONDS;
 }
 
 // The loopback endpoint the instrumented child reports to; it counts payloads as proof.
