@@ -9,7 +9,7 @@
  * ns/op over the rounds. Bytes: after a forced GC, heap growth over a batch of 100 000 calls,
  * median of 9 batches after an unmeasured one (a batch a GC interrupted reads negative and is
  * is discarded; JIT work shows up as occasional non-zero batches, which the median ignores).
- * Targets (issue 3): ≤ 0.5× prom-client, ≤ 0.1× hot-shots, 0 bytes per op.
+ * Targets: ≤ 0.5× prom-client, ≤ 0.1× hot-shots, 0 bytes per op.
  */
 import { spawnSync } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';

@@ -11,7 +11,7 @@ try {
   // Never harm the host: a failure to start is not the app's problem.
 }
 
-// --- telemetry buffer API re-exported (issue 3) ---
+// --- the telemetry buffer API, re-exported ---
 // Static re-exports only (no top-level await), so `--require hmetrics/onload` loads too.
 export {
   set,

@@ -30,7 +30,7 @@ export { createRuntimeSampler, RUNTIME_SAMPLER_DEFAULTS } from './runtime/sample
 export type { RuntimeCollector, RuntimeSamplerOptions } from './runtime/sampler.js';
 export type { Sink } from './sinks/sink.js';
 
-// --- telemetry buffers (issue 3) ---
+// --- telemetry buffers ---
 export {
   set,
   setNested,
@@ -60,7 +60,7 @@ export {
   TelemetryEmissionFailed,
 } from './telemetry/errors.js';
 
-// --- statsd (issue 4) ---
+// --- statsd ---
 export { listen, StatsdReceiver, RECEIVER_DEFAULTS } from './statsd/receiver.js';
 export type { StatsdListenOptions, StatsdReceiverStats } from './statsd/receiver.js';
 export { parseStatsdLine } from './statsd/parse.js';
@@ -73,7 +73,7 @@ export type { LookupFunction } from './statsd/resolver.js';
 export { envStatsdReceiver } from './statsd/from-env.js';
 export { StatsdReceiverMetric } from './metrics/names.js';
 
-// --- client-side monitoring (issue 5) ---
+// --- client-side monitoring ---
 export { csm } from './csm/index.js';
 export { CSM_DEFAULTS } from './csm/reporter.js';
 export type { CsmReporter, CsmOptions, CsmStats } from './csm/reporter.js';

@@ -69,7 +69,7 @@ export const HttpClientMetric = {
   latencyMs: 'node.http.client.latency.ms',
 } as const;
 
-// --- statsd (issue 4) ---
+// --- statsd ---
 /** Names the statsd receiver and sink add besides `InternalMetric.statsd*`. */
 export const StatsdReceiverMetric = {
   /** Lines of series past the receiver's per-interval `maxSeries`, dropped. */
