@@ -61,6 +61,7 @@ export async function report(
   options: ReportOptions = {},
 ): Promise<void> {
   if (isReporting()) throw new AlreadyStarted();
+  checkArguments(signal, errHandler, options);
   const settings = resolveOptions(options);
   const urls = parseEndpoints(endpoint);
   acquireReportLock();
@@ -79,6 +80,23 @@ export async function report(
 }
 
 type Settings = Required<Omit<ReportOptions, 'runtime'>> & { runtime: false | RuntimeSamplerOptions };
+
+/** JavaScript callers get a clear error for a wrong argument, not a TypeError from deep inside. */
+function checkArguments(signal: unknown, errHandler: unknown, options: unknown): void {
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
+    throw new InvalidOption(`Expected \`signal\` to be an AbortSignal or undefined, got ${describe(signal)}`);
+  }
+  if (errHandler !== undefined && errHandler !== null && typeof errHandler !== 'function') {
+    throw new InvalidOption(`Expected \`errHandler\` to be a function, null or undefined, got ${describe(errHandler)}`);
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOption(`Expected \`options\` to be an object, got ${describe(options)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+}
 
 function resolveOptions(options: ReportOptions): Settings {
   const interval = positiveInteger('interval', options.interval ?? REPORT_DEFAULTS.interval);

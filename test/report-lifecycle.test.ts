@@ -86,6 +86,29 @@ describe('report() configuration errors', () => {
     });
   }
 
+  for (const [what, args, message] of [
+    ['a signal that is not an AbortSignal', [{ aborted: false }, 'log:', null, {}], /Expected `signal` to be an AbortSignal or undefined, got Object/],
+    ['an errHandler that is not a function', [undefined, 'log:', 'print it', {}], /Expected `errHandler` to be a function, null or undefined, got string/],
+    ['options that are not an object', [undefined, 'log:', null, 5], /Expected `options` to be an object, got number/],
+  ] as const) {
+    test(`${what} rejects with InvalidOption at once`, async () => {
+      await assert.rejects((report as (...a: unknown[]) => Promise<void>)(...args), (err: unknown) => {
+        assert.ok(err instanceof InvalidOption);
+        assert.match((err as Error).message, message);
+        return true;
+      });
+      assert.equal(isReporting(), false);
+    });
+  }
+
+  test('an endpoint that is not a string rejects with InvalidEndpoint', async () => {
+    await assert.rejects((report as (...a: unknown[]) => Promise<void>)(undefined, 8125, null, quiet), (err: unknown) => {
+      assert.ok(err instanceof InvalidEndpoint);
+      assert.match((err as Error).message, /expected a string of URLs separated by spaces, got number/);
+      return true;
+    });
+  });
+
   test('isHmetricsError works on an error from another copy of the package (brand, not instanceof)', () => {
     const foreign = Object.assign(new Error('x'), { [Symbol.for('hmetrics.error')]: true, fatal: () => true });
     assert.equal(isHmetricsError(foreign), true);

@@ -22,6 +22,9 @@ const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
  * the endpoint's credentials) when one does not parse or no sink speaks its scheme.
  */
 export function parseEndpoints(endpoint: string | undefined | null): URL[] {
+  if (endpoint !== undefined && endpoint !== null && typeof endpoint !== 'string') {
+    throw new InvalidEndpoint(`expected a string of URLs separated by spaces, got ${typeof endpoint}`);
+  }
   const parts = (endpoint ?? '').split(/\s+/).filter((part) => part.length > 0);
   if (parts.length === 0) throw new HerokuMetricsURLUnset();
   return parts.map((part, index) => {
