@@ -11,6 +11,7 @@ import { Aggregator } from '../src/metrics/aggregator.js';
 import { InternalMetric } from '../src/metrics/names.js';
 import { CsmReporter } from '../src/csm/reporter.js';
 import { ACCESS_KEY, SESSION_TOKEN, StsServer, UdpCollector, stable, stsClient } from './helpers/csm-sts.js';
+import { freePort } from './helpers/ports.js';
 
 const CLIENT_ID = 'test-app';
 const COMMON = { Version: 1, ClientId: CLIENT_ID, Service: 'STS', Api: 'GetCallerIdentity', Region: 'us-east-1' };
@@ -22,13 +23,6 @@ function call(fields: Record<string, unknown>): Record<string, unknown> {
   return { Type: 'ApiCall', ...COMMON, MaxRetriesExceeded: 0, ...fields };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('CSM events from a real STS client', () => {
   let sts: StsServer;

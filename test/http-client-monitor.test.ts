@@ -14,6 +14,7 @@ import { HttpClientMetric } from '../src/metrics/names.js';
 import { HttpPoster } from '../src/sinks/http-post.js';
 import { disableHttpClientMonitor, enableHttpClientMonitor, isHttpClientMonitorEnabled, originHost } from '../src/csm/http-monitor.js';
 import { selfSignedCert } from './helpers/self-signed-cert.js';
+import { freePort } from './helpers/ports.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -54,13 +55,6 @@ function get(url: string, options: https.RequestOptions = {}): Promise<{ status:
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Lets 'close' listeners and late channel events run before figures are read. */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));

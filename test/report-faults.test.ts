@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Aggregator, report } from 'hmetrics';
 import { HerokuEndpoint, type Responder } from './helpers/heroku-endpoint.js';
+import { freePort } from './helpers/ports.js';
 import { until } from './helpers/wait.js';
 
 const unhandled: unknown[] = [];
@@ -56,11 +56,8 @@ test('500, 429, hang, dropped connection and a garbage answer for several interv
 });
 
 test('a refusing endpoint that later comes up gets everything counted meanwhile', async () => {
-  // Find a free port, leave it closed (connections are refused), then open it mid-run.
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  // A port nothing listens on (connections are refused), opened mid-run.
+  const port = await freePort();
 
   let endpoint: HerokuEndpoint | undefined;
   const holder = { errors: [] as Error[] };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runNode } from './helpers/child.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { Aggregator, InternalMetric, InvalidOption, listen, StatsdReceiver, StatsdReceiverMetric, envStatsdReceiver } from 'hmetrics';
@@ -176,16 +176,14 @@ describe('onload with HMETRICS_STATSD_LISTEN', () => {
       wait();
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['--import', 'hmetrics/onload', '--input-type=module', '-e', script], {
-      env: { ...process.env, HMETRICS_URL: heroku.url(), HMETRICS_STATSD_LISTEN: '127.0.0.1:0', HMETRICS_INTERVAL: '60000' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const result = await runNode({
+      args: ['--import', 'hmetrics/onload', '--input-type=module', '-e', script],
+      env: { HMETRICS_URL: heroku.url(), HMETRICS_STATSD_LISTEN: '127.0.0.1:0', HMETRICS_INTERVAL: '60000' },
+      limitMs: 20_000,
+      onStdout: (text, child) => { if (text.includes('ready')) child.kill('SIGTERM'); },
     });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    await until(() => out.includes('ready'), 20_000, 'the child to receive its lines');
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 'SIGTERM', 'the signal still ends the process');
+    assert.equal(result.killedByTest, false, 'the child received its lines');
+    assert.equal(result.signal, 'SIGTERM', 'the signal still ends the process');
     await heroku.waitForPayloads(1);
     const body = heroku.payloads.at(-1)!.body;
     assert.equal(body.counters['onload.hits'], 5);
@@ -196,11 +194,12 @@ describe('onload with HMETRICS_STATSD_LISTEN', () => {
     assert.equal(typeof body.gauges['onload.hits.rate'], 'number');
 
     // Listening alone never keeps a process alive.
-    const idle = spawn(process.execPath, ['--import', 'hmetrics/onload', '-e', 'setTimeout(() => {}, 50)'], {
-      env: { ...process.env, HMETRICS_URL: '', HEROKU_METRICS_URL: '', HMETRICS_STATSD_LISTEN: '127.0.0.1:0' },
-      stdio: 'ignore',
+    const idle = await runNode({
+      args: ['--import', 'hmetrics/onload', '-e', 'setTimeout(() => {}, 50)'],
+      env: { HMETRICS_STATSD_LISTEN: '127.0.0.1:0' },
     });
-    const code = await new Promise<number | null>((resolve) => idle.on('exit', (c) => resolve(c)));
+    assert.equal(idle.killedByTest, false);
+    const code = idle.code;
     assert.equal(code, 0);
   });
 });

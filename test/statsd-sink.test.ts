@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runNode } from './helpers/child.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, mock, test } from 'node:test';
 import { Aggregator, DeliveryFailed, InvalidEndpoint, parseStatsdLine, report, StatsdSink, type Snapshot } from 'hmetrics';
@@ -257,15 +257,13 @@ describe('statsd sink in report() and onload', () => {
 
   test('onload with HMETRICS_URL=udp://… sends the runtime sample as statsd lines', async () => {
     collector.datagrams.length = 0;
-    const child = spawn(process.execPath, ['--import', 'hmetrics/onload', '-e', 'console.log("ready"); setTimeout(() => {}, 60000)'], {
-      env: { ...process.env, HMETRICS_URL: `udp://127.0.0.1:${collector.port}`, HEROKU_METRICS_URL: '', HMETRICS_INTERVAL: '60000' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const result = await runNode({
+      args: ['--import', 'hmetrics/onload', '-e', 'console.log("ready"); setTimeout(() => {}, 60000)'],
+      env: { HMETRICS_URL: `udp://127.0.0.1:${collector.port}`, HMETRICS_INTERVAL: '60000' },
+      limitMs: 20_000,
+      onStdout: (text, child) => { if (text.includes('ready')) child.kill('SIGTERM'); },
     });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    await until(() => out.includes('ready'), 20_000, 'the child to start');
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.on('exit', resolve));
+    assert.equal(result.signal, 'SIGTERM');
     await until(() => collector.lines.some((l) => l.startsWith('node.gc.collections:')), 5000, 'runtime lines');
     assert.ok(collector.lines.some((l) => /^node\.eventloop\.delay\.ms\.max:[\d.e+-]+\|g$/.test(l)));
   });

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { runNode, type ChildResult } from './helpers/child.js';
 
 /*
  * onload starts the emitter from HMETRICS_TELEMETRY_URL / HMETRICS_INSTANCE_ID, re-exports the
  * buffer API, and never harms the host. Real child processes against a loopback server.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Request { path: string; body: { instance_id: string; data: Record<string, unknown> } }
 const received: Request[] = [];
@@ -43,23 +41,9 @@ after(async () => {
 
 const url = (path: string): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
 
-interface Result { code: number | null; stdout: string; stderr: string; killed: boolean }
-
-/** Runs node in a clean environment; killed (and reported) if it does not exit within 10 s. */
-function run(args: string[], env: Record<string, string>, onSpawn?: (write: (text: string) => void) => void): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.setEncoding('utf8').on('data', (t: string) => { stdout += t; });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
-    const limit = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, 10_000);
-    if (onSpawn) onSpawn((text) => child.stdin.end(text));
-    else child.stdin.end();
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(limit); resolve({ code, stdout, stderr, killed }); });
-  });
+/** Runs node in a clean environment (the shared helper), killed if it has not exited within 10 s. */
+function run(args: string[], env: Record<string, string>, onSpawn?: (write: (text: string) => void) => void): Promise<ChildResult> {
+  return runNode({ args, env, limitMs: 10_000, ...(onSpawn ? { onSpawn } : {}) });
 }
 
 const ESM_APP = `
@@ -76,7 +60,7 @@ describe('onload and the telemetry emitter', () => {
       HMETRICS_TELEMETRY_URL: url('/env'),
       HMETRICS_INSTANCE_ID: 'web.1',
     });
-    assert.equal(result.killed, false);
+    assert.equal(result.killedByTest, false);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'stopped\n');
     assert.equal(result.stderr, '', 'silent unless verbose');
@@ -118,7 +102,7 @@ describe('onload and the telemetry emitter', () => {
       const result = await run(['--import', 'hmetrics/onload', '-e', app], { HMETRICS_TELEMETRY_URL: url('/hang'), HMETRICS_INSTANCE_ID: 'h' }, (write) => {
         onRequest = () => { onRequest = undefined; write('bye'); };
       });
-      assert.equal(result.killed, false, 'the emitter kept the process alive');
+      assert.equal(result.killedByTest, false, 'the emitter kept the process alive');
       assert.equal(result.code, 0);
       assert.equal(result.stdout, 'app done\n');
       assert.ok(received.some((r) => r.path === '/hang/h'), 'the request was in flight when the app ended');
@@ -132,7 +116,7 @@ describe('onload and the telemetry emitter', () => {
     const result = await run(['--import', 'hmetrics/onload', '-e', app], { HMETRICS_TELEMETRY_URL: url('/fail'), HMETRICS_INSTANCE_ID: 'f' }, (write) => {
       onRequest = () => { onRequest = undefined; setImmediate(() => write('bye')); };
     });
-    assert.equal(result.killed, false, 'the 8 s retry wait kept the process alive');
+    assert.equal(result.killedByTest, false, 'the 8 s retry wait kept the process alive');
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'app done\n');
     assert.equal(received.filter((r) => r.path === '/fail/f').length, 1, 'no retry: the process ended first');

@@ -21,6 +21,11 @@ export interface ChildOptions {
   readonly limitMs?: number;
   /** Called with each chunk of stdout; lets a test act on what the child prints. */
   readonly onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void;
+  /**
+   * Given, the child's stdin stays open until the test writes its last text through `write`
+   * (an app can wait on it); otherwise stdin is closed at once.
+   */
+  readonly onSpawn?: (write: (text: string) => void) => void;
 }
 
 /** Runs `node …` in a clean environment and collects what it printed and how it ended. */
@@ -29,8 +34,10 @@ export function runNode(options: ChildOptions): Promise<ChildResult> {
     const child = spawn(process.execPath, [...options.args], {
       cwd: PACKAGE_ROOT,
       env: { PATH: process.env['PATH'] ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (options.onSpawn) options.onSpawn((text) => child.stdin.end(text));
+    else child.stdin.end();
     let stdout = '';
     let stderr = '';
     let killedByTest = false;
