@@ -2,6 +2,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import { InvalidOption } from '../errors.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
+import { OWN_REQUEST } from '../sinks/http-post.js';
 import { HostTags } from './host-tags.js';
 
 /** Options of `enableHttpClientMonitor()`. */
@@ -17,9 +18,8 @@ export interface HttpClientMonitorOptions {
 /** Defaults of `HttpClientMonitorOptions`. */
 export const HTTP_CLIENT_MONITOR_DEFAULTS = { maxHosts: 50 } as const;
 
-// hmetrics' own deliveries carry this (src/sinks/http-post.ts). It is set just after
-// http.request() returns, i.e. after the start event, so it is read when the request settles.
-const OWN_REQUEST = Symbol.for('hmetrics.own-request');
+// hmetrics' own deliveries carry OWN_REQUEST. It is set just after http.request() returns,
+// i.e. after the start event, so it is read when the request settles.
 
 /** Where one request stands: started, answered (headers in), or settled for good. */
 const STARTED = 0;

@@ -1,4 +1,4 @@
-import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
+import { seriesCount, type CounterPoint, type GaugePoint, type SetPoint, type Snapshot, type TimerPoint } from './snapshot.js';
 
 /** Bounds on what a sink keeps while its endpoint is down. */
 export interface CarryOverLimits {
@@ -14,7 +14,7 @@ export interface CarryOverLimits {
  * bounded by `limits` however long an endpoint is down.
  */
 export function carryOver(older: Snapshot, newer: Snapshot, limits: CarryOverLimits): Snapshot {
-  let room = limits.maxSeries - (newer.counters.size + newer.gauges.size + newer.timers.size + newer.sets.size);
+  let room = limits.maxSeries - seriesCount(newer);
 
   const counters = new Map(newer.counters);
   for (const [key, old] of older.counters) {

@@ -45,10 +45,6 @@ export interface SetPoint extends PointBase {
   readonly values: ReadonlySet<string>;
 }
 
-export function emptySnapshot(time: number, intervalMs = 0): Snapshot {
-  return { time, intervalMs, counters: new Map(), gauges: new Map(), timers: new Map(), sets: new Map() };
-}
-
 /** How many series a snapshot holds, across all kinds. */
 export function seriesCount(snapshot: Snapshot): number {
   return snapshot.counters.size + snapshot.gauges.size + snapshot.timers.size + snapshot.sets.size;
