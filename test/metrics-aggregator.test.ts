@@ -28,6 +28,21 @@ test('tags are part of the identity, in any order', () => {
   assert.equal(snap.counters.get(seriesKey('x', ['a:1', 'b:2']))!.value, 2);
 });
 
+test('one tags array reused across names and kinds keeps each series apart (cached keys)', () => {
+  const agg = new Aggregator();
+  const tags = ['host:a', 'env:prod'];
+  agg.count('req', 1, tags);
+  agg.count('err', 1, tags);
+  agg.count('req', 1, tags);
+  agg.timing('lat', 5, tags);
+  agg.count('req', 1, ['env:prod', 'host:a']); // a different array, same series
+  const snap = agg.swap();
+  assert.equal(snap.counters.get(seriesKey('req', tags))!.value, 3);
+  assert.equal(snap.counters.get(seriesKey('err', tags))!.value, 1);
+  assert.equal(snap.timers.get(seriesKey('lat', tags))!.count, 1);
+  assert.equal(snap.counters.size, 2);
+});
+
 test('gauges keep the last value; sets count distinct members', () => {
   const agg = new Aggregator();
   agg.gauge('g', 5);
