@@ -1,5 +1,7 @@
-import { sanitizeName, type Tags } from '../metrics/series.js';
-import type { Snapshot, TimerPoint } from '../metrics/snapshot.js';
+import { formatNumber } from '../metrics/format-number.js';
+import { flatName, sanitizeName, type Tags } from '../metrics/series.js';
+import type { PointBase, Snapshot, TimerPoint } from '../metrics/snapshot.js';
+import { tagKey, type StatsdTagsMode } from './conventions.js';
 
 /** Limits of the statsd encoding. */
 export interface StatsdEncodeOptions {
@@ -11,6 +13,12 @@ export interface StatsdEncodeOptions {
    * @default 1000
    */
   readonly maxTimerValues?: number;
+  /** Prepended to every name; characters outside `[A-Za-z0-9_.-]` become `_`. @default '' */
+  readonly prefix?: string;
+  /** `key:value` tags added to every line; a series' own tag with the same key wins. @default [] */
+  readonly tags?: Tags;
+  /** `dogstatsd`: tags as `|#k:v`; `none`: no tags, folded into the name. @default 'dogstatsd' */
+  readonly tagsMode?: StatsdTagsMode;
 }
 
 export const ENCODE_DEFAULTS = { maxDatagramSize: 1432, maxTimerValues: 1000 } as const;
@@ -27,34 +35,37 @@ export interface EncodedSnapshot {
  * Turns a snapshot into statsd lines: counters `c` (fractions kept), gauges `g` (a negative one
  * preceded by `name:0|g` in the same datagram, so servers that read a sign as relative still land
  * on the value), timers as raw `ms` values, sets as one `s` line per member; tags last as
- * DogStatsD `|#k:v,…`. Non-finite values are skipped.
+ * DogStatsD `|#k:v,…` (or folded into names with `tagsMode: 'none'`). Values are written by
+ * `formatNumber` (integers exact, ms to 3 decimals, fractions to 4 significant digits); NaN and
+ * ±Infinity are skipped.
  */
 export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = {}): EncodedSnapshot {
   const maxTimerValues = options.maxTimerValues ?? ENCODE_DEFAULTS.maxTimerValues;
   const packer = new DatagramPacker(options.maxDatagramSize ?? ENCODE_DEFAULTS.maxDatagramSize);
+  const namer = new LineNamer(options);
   // Byte lengths are summed from parts: names are ASCII once sanitised, numbers always are, so
   // only tags and set members need measuring, once per series or member.
   for (const point of snapshot.counters.values()) {
-    if (!Number.isFinite(point.value)) continue;
-    const head = `${sanitizeName(point.name)}:`;
-    const value = String(point.value);
-    const tail = `|c${tagSuffix(point.tags)}`;
+    const value = formatNumber(point.value);
+    if (value === undefined) continue;
+    const { head, tags } = namer.parts(point);
+    const tail = `|c${tags}`;
     packer.add(head + value + tail, head.length + value.length + byteLength(tail));
   }
   for (const point of snapshot.gauges.values()) {
-    if (!Number.isFinite(point.value)) continue;
-    const head = `${sanitizeName(point.name)}:`;
-    const value = String(point.value);
-    const tail = `|g${tagSuffix(point.tags)}`;
+    const value = formatNumber(point.value);
+    if (value === undefined) continue;
+    const { head, tags } = namer.parts(point);
+    const tail = `|g${tags}`;
     const bytes = head.length + value.length + byteLength(tail);
-    // `-0` prints as "0", so only a value below zero needs the reset first.
-    if (point.value < 0) packer.add(`${head}0${tail}\n${head}${value}${tail}`, 2 * bytes - value.length + 2);
+    // Only text that reads negative needs the reset first (`-0` and -1e-12 print as "0").
+    if (value.startsWith('-')) packer.add(`${head}0${tail}\n${head}${value}${tail}`, 2 * bytes - value.length + 2);
     else packer.add(head + value + tail, bytes);
   }
-  for (const point of snapshot.timers.values()) encodeTimer(packer, point, maxTimerValues);
+  for (const point of snapshot.timers.values()) encodeTimer(packer, namer, point, maxTimerValues);
   for (const point of snapshot.sets.values()) {
-    const head = `${sanitizeName(point.name)}:`;
-    const tail = `|s${tagSuffix(point.tags)}`;
+    const { head, tags } = namer.parts(point);
+    const tail = `|s${tags}`;
     const fixed = head.length + byteLength(tail);
     for (const member of point.values) {
       const clean = sanitizeMember(member);
@@ -64,19 +75,69 @@ export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions 
   return { datagrams: packer.finish(), oversizeLines: packer.oversize };
 }
 
-function encodeTimer(packer: DatagramPacker, point: TimerPoint, maxValues: number): void {
+function encodeTimer(packer: DatagramPacker, namer: LineNamer, point: TimerPoint, maxValues: number): void {
   let values = point.values;
   if (values.length === 0) return;
   if (values.length > maxValues) values = uniformSample(values, maxValues);
   // What is sent stands for `count` timings: the server multiplies by 1/rate to get it back.
   const rate = values.length >= point.count ? 1 : values.length / point.count;
-  const head = `${sanitizeName(point.name)}:`;
-  const tail = `|ms${rate === 1 ? '' : `|@${rate}`}${tagSuffix(point.tags)}`;
+  const { head, tags } = namer.parts(point);
+  const tail = `|ms${rate === 1 ? '' : `|@${formatRate(rate)}`}${tags}`;
   const fixed = head.length + byteLength(tail);
   for (const value of values) {
-    if (!Number.isFinite(value)) continue;
-    const text = String(value);
+    const text = formatNumber(value);
+    if (text === undefined) continue;
     packer.add(head + text + tail, fixed + text.length);
+  }
+}
+
+/**
+ * A sample rate with 6 significant digits, in plain decimals: the server's count is
+ * values / rate, so the rate keeps more digits than a measured value (1000 / 3333 → 0.30003).
+ */
+function formatRate(rate: number): string {
+  const decimals = Math.min(20, 5 - Math.floor(Math.log10(rate)));
+  const text = rate.toFixed(decimals);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+const UNSAFE_NAME = /[^A-Za-z0-9_.-]/g;
+
+/**
+ * The name part (`prefix.name:`) and tag part (`|#k:v,…` or empty) of each series' lines.
+ * Untagged series, most of them, share one precomputed tag part.
+ */
+class LineNamer {
+  readonly #prefix: string;
+  readonly #global: Tags;
+  readonly #globalKeys: ReadonlySet<string>;
+  readonly #fold: boolean;
+  readonly #globalSuffix: string;
+
+  constructor(options: StatsdEncodeOptions) {
+    this.#prefix = (options.prefix ?? '').replace(UNSAFE_NAME, '_');
+    this.#global = options.tags ?? [];
+    this.#globalKeys = new Set(this.#global.map(tagKey));
+    this.#fold = options.tagsMode === 'none';
+    this.#globalSuffix = this.#fold ? '' : tagSuffix(this.#global);
+  }
+
+  parts(point: PointBase): { head: string; tags: string } {
+    if (this.#fold) return { head: `${this.#prefix}${flatName(point.name, this.#merge(point.tags))}:`, tags: '' };
+    const head = `${this.#prefix}${sanitizeName(point.name)}:`;
+    if (point.tags.length === 0) return { head, tags: this.#globalSuffix };
+    return { head, tags: tagSuffix(this.#merge(point.tags)) };
+  }
+
+  /** Global tags, less those whose key the series has itself (the series' own tag wins). */
+  #merge(tags: Tags): Tags {
+    if (this.#global.length === 0) return tags;
+    if (tags.length === 0) return this.#global;
+    let overlap = false;
+    for (const tag of tags) if (this.#globalKeys.has(tagKey(tag))) overlap = true;
+    if (!overlap) return [...this.#global, ...tags];
+    const own = new Set(tags.map(tagKey));
+    return [...this.#global.filter((tag) => !own.has(tagKey(tag))), ...tags];
   }
 }
 
