@@ -156,7 +156,7 @@ describe('onload reads the conventions from the environment', () => {
     assert.ok(runtime.length >= 11, runtime.join('\n'));
     for (const line of runtime) {
       assert.ok(line.startsWith('my_app.node.') && line.endsWith(tags), line);
-      assert.match(line, /:-?\d+(\.\d{1,9})?\|/, `plain decimals, no float noise: ${line}`);
+      assert.match(line, /^my_app\.[a-z0-9_.]+:-?\d+(\.\d{1,9})?\|(c|g|ms)\|#/, `plain decimals, no float noise: ${line}`);
     }
     assert.match(result.stderr, /\[hmetrics\] statsd sink: HMETRICS_STATSD_PREFIX: " " cannot be part of a statsd name \(replaced by _\)/);
     assert.match(result.stderr, /\[hmetrics\] statsd sink: HMETRICS_STATSD_TAGS: tag 2 has no key \(skipped\)/);
