@@ -1,5 +1,5 @@
 import { formatNumber } from '../metrics/format-number.js';
-import { flatName, sanitizeName, type Tags } from '../metrics/series.js';
+import { foldTags, sanitizeName, type Tags } from '../metrics/series.js';
 import type { PointBase, Snapshot, TimerPoint } from '../metrics/snapshot.js';
 import { tagKey, type StatsdTagsMode } from './conventions.js';
 
@@ -39,34 +39,33 @@ export interface EncodedSnapshot {
  * `formatNumber` (integers exact, ms to 3 decimals, fractions to 4 significant digits); NaN and
  * ±Infinity are skipped.
  */
-export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = {}): EncodedSnapshot {
+export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = NO_OPTIONS): EncodedSnapshot {
   const maxTimerValues = options.maxTimerValues ?? ENCODE_DEFAULTS.maxTimerValues;
   const packer = new DatagramPacker(options.maxDatagramSize ?? ENCODE_DEFAULTS.maxDatagramSize);
-  const namer = new LineNamer(options);
+  const namer = namerFor(options);
   // Byte lengths are summed from parts: names are ASCII once sanitised, numbers always are, so
   // only tags and set members need measuring, once per series or member.
   for (const point of snapshot.counters.values()) {
     const value = formatNumber(point.value);
     if (value === undefined) continue;
-    const { head, tags } = namer.parts(point);
-    const tail = `|c${tags}`;
-    packer.add(head + value + tail, head.length + value.length + byteLength(tail));
+    const { head, tags, tagBytes } = namer.parts(point);
+    packer.add(`${head}${value}|c${tags}`, head.length + value.length + 2 + tagBytes);
   }
   for (const point of snapshot.gauges.values()) {
     const value = formatNumber(point.value);
     if (value === undefined) continue;
-    const { head, tags } = namer.parts(point);
+    const { head, tags, tagBytes } = namer.parts(point);
     const tail = `|g${tags}`;
-    const bytes = head.length + value.length + byteLength(tail);
+    const bytes = head.length + value.length + 2 + tagBytes;
     // Only text that reads negative needs the reset first (`-0` and -1e-12 print as "0").
     if (value.startsWith('-')) packer.add(`${head}0${tail}\n${head}${value}${tail}`, 2 * bytes - value.length + 2);
     else packer.add(head + value + tail, bytes);
   }
   for (const point of snapshot.timers.values()) encodeTimer(packer, namer, point, maxTimerValues);
   for (const point of snapshot.sets.values()) {
-    const { head, tags } = namer.parts(point);
+    const { head, tags, tagBytes } = namer.parts(point);
     const tail = `|s${tags}`;
-    const fixed = head.length + byteLength(tail);
+    const fixed = head.length + 2 + tagBytes;
     for (const member of point.values) {
       const clean = sanitizeMember(member);
       packer.add(head + clean + tail, fixed + byteLength(clean));
@@ -81,9 +80,10 @@ function encodeTimer(packer: DatagramPacker, namer: LineNamer, point: TimerPoint
   if (values.length > maxValues) values = uniformSample(values, maxValues);
   // What is sent stands for `count` timings: the server multiplies by 1/rate to get it back.
   const rate = values.length >= point.count ? 1 : values.length / point.count;
-  const { head, tags } = namer.parts(point);
-  const tail = `|ms${rate === 1 ? '' : `|@${formatRate(rate)}`}${tags}`;
-  const fixed = head.length + byteLength(tail);
+  const { head, tags, tagBytes } = namer.parts(point);
+  const attributes = `|ms${rate === 1 ? '' : `|@${formatRate(rate)}`}`;
+  const tail = attributes + tags;
+  const fixed = head.length + attributes.length + tagBytes;
   for (const value of values) {
     const text = formatNumber(value);
     if (text === undefined) continue;
@@ -103,36 +103,85 @@ function formatRate(rate: number): string {
 
 const UNSAFE_NAME = /[^A-Za-z0-9_.-]/g;
 
+/** The parts of a series' lines besides the value and type. */
+interface LineParts {
+  /** `prefix.name:` (ASCII: its length is its size in bytes). */
+  readonly head: string;
+  /** `|#k:v,…`, or empty. */
+  readonly tags: string;
+  readonly tagBytes: number;
+}
+
+/** What a tags array turns into: its DogStatsD suffix, or the text it adds to a folded name. */
+interface TagText {
+  readonly text: string;
+  readonly bytes: number;
+}
+
+// One namer per options object: a sink passes the same object every interval, so what the namer
+// caches per tags array (aggregator cells keep theirs across intervals) is reused.
+const namers = new WeakMap<StatsdEncodeOptions, LineNamer>();
+const NO_OPTIONS: StatsdEncodeOptions = Object.freeze({});
+
+function namerFor(options: StatsdEncodeOptions): LineNamer {
+  let namer = namers.get(options);
+  if (namer === undefined) {
+    namer = new LineNamer(options);
+    namers.set(options, namer);
+  }
+  return namer;
+}
+
 /**
- * The name part (`prefix.name:`) and tag part (`|#k:v,…` or empty) of each series' lines.
- * Untagged series, most of them, share one precomputed tag part.
+ * Names and tags every line: `prefix.name:` and `|#k:v,…` (global tags merged in, the series'
+ * own tag winning on a shared key), or with `tagsMode: 'none'` the tags folded into the name as
+ * `flatName` does. Tag text is computed once per tags array and cached.
  */
 class LineNamer {
   readonly #prefix: string;
   readonly #global: Tags;
   readonly #globalKeys: ReadonlySet<string>;
   readonly #fold: boolean;
-  readonly #globalSuffix: string;
+  readonly #untagged: TagText;
+  #byTags = new WeakMap<Tags, TagText>();
 
   constructor(options: StatsdEncodeOptions) {
     this.#prefix = (options.prefix ?? '').replace(UNSAFE_NAME, '_');
     this.#global = options.tags ?? [];
     this.#globalKeys = new Set(this.#global.map(tagKey));
     this.#fold = options.tagsMode === 'none';
-    this.#globalSuffix = this.#fold ? '' : tagSuffix(this.#global);
+    this.#untagged = this.#render(this.#global);
   }
 
-  parts(point: PointBase): { head: string; tags: string } {
-    if (this.#fold) return { head: `${this.#prefix}${flatName(point.name, this.#merge(point.tags))}:`, tags: '' };
-    const head = `${this.#prefix}${sanitizeName(point.name)}:`;
-    if (point.tags.length === 0) return { head, tags: this.#globalSuffix };
-    return { head, tags: tagSuffix(this.#merge(point.tags)) };
+  parts(point: PointBase): LineParts {
+    let tagText = this.#untagged;
+    if (point.tags.length > 0) {
+      let cached = this.#byTags.get(point.tags);
+      if (cached === undefined) {
+        cached = this.#render(this.#merge(point.tags));
+        this.#byTags.set(point.tags, cached);
+      }
+      tagText = cached;
+    }
+    const name = `${this.#prefix}${sanitizeName(point.name)}`;
+    // Folded, the tag text is part of the name (ASCII once sanitised) and no tag goes on the wire.
+    if (this.#fold) return { head: `${name}${tagText.text}:`, tags: '', tagBytes: 0 };
+    return { head: `${name}:`, tags: tagText.text, tagBytes: tagText.bytes };
+  }
+
+  #render(tags: Tags): TagText {
+    if (!this.#fold) {
+      const text = tagSuffix(tags);
+      return { text, bytes: byteLength(text) };
+    }
+    // flatName's rule, as the Heroku sink names tagged series.
+    const text = tags.length === 0 ? '' : `.${foldTags(tags)}`;
+    return { text, bytes: text.length };
   }
 
   /** Global tags, less those whose key the series has itself (the series' own tag wins). */
   #merge(tags: Tags): Tags {
     if (this.#global.length === 0) return tags;
-    if (tags.length === 0) return this.#global;
     let overlap = false;
     for (const tag of tags) if (this.#globalKeys.has(tagKey(tag))) overlap = true;
     if (!overlap) return [...this.#global, ...tags];
