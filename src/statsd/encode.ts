@@ -37,7 +37,8 @@ export interface EncodedSnapshot {
  * on the value), timers as raw `ms` values, sets as one `s` line per member; tags last as
  * DogStatsD `|#k:v,…` (or folded into names with `tagsMode: 'none'`). Values are written by
  * `formatNumber` (integers exact, ms to 3 decimals, fractions to 4 significant digits); NaN and
- * ±Infinity are skipped.
+ * ±Infinity are skipped. An options object is read once and its naming cached: to change the
+ * prefix or tags, pass a new object.
  */
 export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = NO_OPTIONS): EncodedSnapshot {
   const maxTimerValues = options.maxTimerValues ?? ENCODE_DEFAULTS.maxTimerValues;
