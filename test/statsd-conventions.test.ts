@@ -55,6 +55,8 @@ describe('statsd conventions: where prefix, tags and mode come from', () => {
     assert.deepEqual(resolveConventions(url, { env, prefix: 'code_', tags: ['from:code'], tagsMode: 'none' }),
       { prefix: 'code_', globalTags: ['from:code'], tagsMode: 'none' });
     assert.deepEqual(resolveConventions(UDP, { env }), { prefix: 'env.', globalTags: ['from:env'], tagsMode: 'none' });
+    // An empty query parameter is a value: it clears what the environment says.
+    assert.deepEqual(resolveConventions(new URL('udp://127.0.0.1:8125?tags=&prefix='), { env }), { prefix: '', globalTags: [], tagsMode: 'none' });
   });
 
   test('one tag per key: DYNO < DD_TAGS < HMETRICS_STATSD_TAGS < DD_ENV/DD_SERVICE/DD_VERSION (unified service tags win)', () => {

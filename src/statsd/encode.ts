@@ -1,7 +1,8 @@
 import { formatNumber } from '../metrics/format-number.js';
-import { foldTags, sanitizeName, type Tags } from '../metrics/series.js';
-import type { PointBase, Snapshot, TimerPoint } from '../metrics/snapshot.js';
-import { tagKey, type StatsdTagsMode } from './conventions.js';
+import type { Tags } from '../metrics/series.js';
+import type { Snapshot, TimerPoint } from '../metrics/snapshot.js';
+import type { StatsdTagsMode } from './conventions.js';
+import { byteLength, LineNamer } from './line-namer.js';
 
 /** Limits of the statsd encoding. */
 export interface StatsdEncodeOptions {
@@ -75,6 +76,20 @@ export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions 
   return { datagrams: packer.finish(), oversizeLines: packer.oversize };
 }
 
+// One namer per options object: a sink passes the same object every interval, so what the namer
+// caches per tags array (aggregator cells keep theirs across intervals) is reused.
+const namers = new WeakMap<StatsdEncodeOptions, LineNamer>();
+const NO_OPTIONS: StatsdEncodeOptions = Object.freeze({});
+
+function namerFor(options: StatsdEncodeOptions): LineNamer {
+  let namer = namers.get(options);
+  if (namer === undefined) {
+    namer = new LineNamer(options);
+    namers.set(options, namer);
+  }
+  return namer;
+}
+
 function encodeTimer(packer: DatagramPacker, namer: LineNamer, point: TimerPoint, maxValues: number): void {
   let values = point.values;
   if (values.length === 0) return;
@@ -102,95 +117,6 @@ function formatRate(rate: number): string {
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
-const UNSAFE_NAME = /[^A-Za-z0-9_.-]/g;
-
-/** The parts of a series' lines besides the value and type. */
-interface LineParts {
-  /** `prefix.name:` (ASCII: its length is its size in bytes). */
-  readonly head: string;
-  /** `|#k:v,…`, or empty. */
-  readonly tags: string;
-  readonly tagBytes: number;
-}
-
-/** What a tags array turns into: its DogStatsD suffix, or the text it adds to a folded name. */
-interface TagText {
-  readonly text: string;
-  readonly bytes: number;
-}
-
-// One namer per options object: a sink passes the same object every interval, so what the namer
-// caches per tags array (aggregator cells keep theirs across intervals) is reused.
-const namers = new WeakMap<StatsdEncodeOptions, LineNamer>();
-const NO_OPTIONS: StatsdEncodeOptions = Object.freeze({});
-
-function namerFor(options: StatsdEncodeOptions): LineNamer {
-  let namer = namers.get(options);
-  if (namer === undefined) {
-    namer = new LineNamer(options);
-    namers.set(options, namer);
-  }
-  return namer;
-}
-
-/**
- * Names and tags every line: `prefix.name:` and `|#k:v,…` (global tags merged in, the series'
- * own tag winning on a shared key), or with `tagsMode: 'none'` the tags folded into the name as
- * `flatName` does. Tag text is computed once per tags array and cached.
- */
-class LineNamer {
-  readonly #prefix: string;
-  readonly #global: Tags;
-  readonly #globalKeys: ReadonlySet<string>;
-  readonly #fold: boolean;
-  readonly #untagged: TagText;
-  #byTags = new WeakMap<Tags, TagText>();
-
-  constructor(options: StatsdEncodeOptions) {
-    this.#prefix = (options.prefix ?? '').replace(UNSAFE_NAME, '_');
-    this.#global = options.tags ?? [];
-    this.#globalKeys = new Set(this.#global.map(tagKey));
-    this.#fold = options.tagsMode === 'none';
-    this.#untagged = this.#render(this.#global);
-  }
-
-  parts(point: PointBase): LineParts {
-    let tagText = this.#untagged;
-    if (point.tags.length > 0) {
-      let cached = this.#byTags.get(point.tags);
-      if (cached === undefined) {
-        cached = this.#render(this.#merge(point.tags));
-        this.#byTags.set(point.tags, cached);
-      }
-      tagText = cached;
-    }
-    const name = `${this.#prefix}${sanitizeName(point.name)}`;
-    // Folded, the tag text is part of the name (ASCII once sanitised) and no tag goes on the wire.
-    if (this.#fold) return { head: `${name}${tagText.text}:`, tags: '', tagBytes: 0 };
-    return { head: `${name}:`, tags: tagText.text, tagBytes: tagText.bytes };
-  }
-
-  #render(tags: Tags): TagText {
-    if (!this.#fold) {
-      const text = tagSuffix(tags);
-      return { text, bytes: byteLength(text) };
-    }
-    // flatName's rule, as the Heroku sink names tagged series.
-    const text = tags.length === 0 ? '' : `.${foldTags(tags)}`;
-    return { text, bytes: text.length };
-  }
-
-  /** Global tags, less those whose key the series has itself (the series' own tag wins). */
-  #merge(tags: Tags): Tags {
-    if (this.#global.length === 0) return tags;
-    let overlap = false;
-    for (const tag of tags) if (this.#globalKeys.has(tagKey(tag))) overlap = true;
-    if (!overlap) return [...this.#global, ...tags];
-    const own = new Set(tags.map(tagKey));
-    return [...this.#global.filter((tag) => !own.has(tagKey(tag))), ...tags];
-  }
-}
-
 /** `size` values drawn uniformly without replacement (partial Fisher–Yates on a copy). */
 function uniformSample(values: readonly number[], size: number): number[] {
   const pool = values.slice();
@@ -204,20 +130,8 @@ function uniformSample(values: readonly number[], size: number): number[] {
   return pool;
 }
 
-// Characters that would end a tag, a section or a line in the DogStatsD grammar.
-const UNSAFE_TAG = /[|,#\s]/g;
 // In a set member, ':' would read as a second packed value.
 const UNSAFE_MEMBER = /[|:\s]/g;
-
-function tagSuffix(tags: Tags): string {
-  if (tags.length === 0) return '';
-  let out = '|#';
-  for (let i = 0; i < tags.length; i++) {
-    if (i > 0) out += ',';
-    out += tags[i]!.replace(UNSAFE_TAG, '_');
-  }
-  return out;
-}
 
 function sanitizeMember(member: string): string {
   const clean = member.replace(UNSAFE_MEMBER, '_');
@@ -261,11 +175,4 @@ class DatagramPacker {
     this.#bytes = 0;
     return this.#done;
   }
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** UTF-8 length; names are ASCII after sanitising, so the scan is usually the whole cost. */
-function byteLength(text: string): number {
-  return NON_ASCII.test(text) ? Buffer.byteLength(text, 'utf8') : text.length;
 }
