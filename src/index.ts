@@ -69,6 +69,7 @@ export { encodeSnapshot } from './statsd/encode.js';
 export type { StatsdEncodeOptions, EncodedSnapshot } from './statsd/encode.js';
 export { StatsdSink, STATSD_SINK_DEFAULTS } from './sinks/statsd.js';
 export type { StatsdSinkOptions } from './sinks/statsd.js';
+export type { StatsdConventionOptions, StatsdTagsMode } from './statsd/conventions.js';
 export type { LookupFunction } from './statsd/resolver.js';
 export { envStatsdReceiver } from './statsd/from-env.js';
 export { StatsdReceiverMetric } from './metrics/names.js';

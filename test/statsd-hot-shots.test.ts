@@ -91,7 +91,7 @@ describe('hot-shots → receiver → Heroku endpoint', () => {
     assert.equal(counters['hs.size.kind_upload.count'], 1);
     assert.equal(gauges['hs.size.kind_upload.max'], 300);
     assert.equal(counters['hs.dist.count'], 1);
-    assert.equal(gauges['hs.users'], 2, 'set: distinct members');
+    assert.equal(gauges['hs.users.unique'], 2, 'set: distinct members, as the gauge name.unique');
     assert.ok(gauges['hs.requests.rate']! > 0 && gauges['hs.sampled.rate']! > gauges['hs.requests.rate']!, 'per-second counter rates');
     assert.equal(counters[InternalMetric.statsdLines], lines);
     assert.equal(counters[InternalMetric.statsdBadLines], 0);

@@ -1,3 +1,5 @@
+import { formatNumber } from '../metrics/format-number.js';
+
 /** A Heroku payload as the receiver prints it: counters and gauges side by side, names sorted. */
 export interface HerokuPayload {
   readonly counters?: Record<string, unknown>;
@@ -27,6 +29,6 @@ function rows(record: Record<string, unknown> | undefined): string[] {
 
 function formatValue(value: unknown): string {
   if (typeof value !== 'number') return JSON.stringify(value) ?? String(value);
-  if (Number.isInteger(value)) return value.toLocaleString('en-US');
-  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toPrecision(4).replace(/\.?0+$/, '');
+  // The sinks' rule (integers exact, ms to 3 decimals, fractions to 4 significant digits).
+  return formatNumber(value) ?? String(value);
 }

@@ -26,6 +26,10 @@ export function sanitizeName(name: string): string {
  */
 export function flatName(name: string, tags: Tags): string {
   if (tags.length === 0) return sanitizeName(name);
-  const parts = [...tags].sort().map((tag) => sanitizeName(tag.replace(':', '_')));
-  return `${sanitizeName(name)}.${parts.join('.')}`;
+  return `${sanitizeName(name)}.${foldTags(tags)}`;
+}
+
+/** The part tags add to a flat name: `key_value.key2_value2`, sorted, each part sanitised. */
+export function foldTags(tags: Tags): string {
+  return [...tags].sort().map((tag) => sanitizeName(tag.replace(':', '_'))).join('.');
 }

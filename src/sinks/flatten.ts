@@ -11,8 +11,12 @@ export interface FlatSnapshot {
 /**
  * Tagged series become `name.key_value`; a timer becomes the counter `name.count` plus the gauges
  * `name.min .max .mean .median .stddev .sum .sum_squares .count_ps` and `name.pNN` for each
- * percentile other than 50 (that one is the median); a set becomes the gauge `name` holding its
- * distinct count. Maps have no prototype, so any key (`__proto__` included) is an ordinary key.
+ * percentile other than 50 (that one is the median); a set becomes the gauge `name.unique` holding
+ * its distinct count (`appendUnique(k, …)` and a received `k:member|s` alike: the statsd sink sends
+ * the members themselves, so servers merge them across processes). NaN and ±Infinity are left
+ * out (JSON would carry them as null). Values keep full precision: the log sink and the
+ * receiver's table round them for display (`formatNumber`), the Heroku JSON is read by a machine.
+ * Maps have no prototype, so any key (`__proto__` included) is an ordinary key.
  */
 export function flatten(snapshot: Snapshot, percentiles: readonly number[]): FlatSnapshot {
   const counters: Record<string, number> = Object.create(null);
@@ -38,6 +42,14 @@ export function flatten(snapshot: Snapshot, percentiles: readonly number[]): Fla
       if (p !== 50) gauges[`${name}.p${String(p).replace('.', '_')}`] = value;
     }
   }
-  for (const point of snapshot.sets.values()) gauges[flatName(point.name, point.tags)] = point.values.size;
+  for (const point of snapshot.sets.values()) gauges[`${flatName(point.name, point.tags)}.unique`] = point.values.size;
+  dropNonFinite(counters);
+  dropNonFinite(gauges);
   return { counters, gauges };
+}
+
+function dropNonFinite(record: Record<string, number>): void {
+  for (const name in record) {
+    if (!Number.isFinite(record[name])) delete record[name];
+  }
 }

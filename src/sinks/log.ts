@@ -1,3 +1,4 @@
+import { formatNumber } from '../metrics/format-number.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { flatten } from './flatten.js';
 import type { Sink, SinkOptions } from './sink.js';
@@ -34,12 +35,15 @@ export class LogSink implements Sink {
 export function formatL2met(snapshot: Snapshot, percentiles: readonly number[], source: string | undefined): string {
   const flat = flatten(snapshot, percentiles);
   const parts: string[] = [];
-  for (const [name, value] of Object.entries(flat.counters)) parts.push(`count#${name}=${formatNumber(value)}`);
-  for (const [name, value] of Object.entries(flat.gauges)) parts.push(`sample#${name}=${formatNumber(value)}`);
+  // Values at the precision they were measured (see formatNumber); NaN and ±Infinity are left out.
+  for (const [name, value] of Object.entries(flat.counters)) {
+    const text = formatNumber(value);
+    if (text !== undefined) parts.push(`count#${name}=${text}`);
+  }
+  for (const [name, value] of Object.entries(flat.gauges)) {
+    const text = formatNumber(value);
+    if (text !== undefined) parts.push(`sample#${name}=${text}`);
+  }
   if (source) parts.push(`source=${source.replace(/\s/g, '_')}`);
   return parts.join(' ');
-}
-
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1e6) / 1e6);
 }

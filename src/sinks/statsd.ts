@@ -4,15 +4,20 @@ import { DeliveryFailed, InvalidEndpoint } from '../errors.js';
 import { StatsdReceiverMetric } from '../metrics/names.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { redactEndpoint } from '../redact.js';
+import { resolveConventions, type StatsdConventionOptions } from '../statsd/conventions.js';
 import { ENCODE_DEFAULTS, encodeSnapshot, type StatsdEncodeOptions } from '../statsd/encode.js';
 import { HostResolver, type LookupFunction } from '../statsd/resolver.js';
 import type { Sink, SinkOptions } from './sink.js';
 
 /**
- * Options of the statsd sink. `maxDatagramSize` and `maxTimerValues` can also be given in the
- * endpoint's query string: `udp://statsd:8125?maxDatagramSize=8192`.
+ * Options of the statsd sink. `maxDatagramSize`, `maxTimerValues`, `prefix`, `tags` and
+ * `tagsMode` can also be given in the endpoint's query string:
+ * `udp://statsd:8125?maxDatagramSize=8192&prefix=myapp.&tags=team:web,tier:1&tagsMode=none`.
+ * `prefix`, `tags` and `tagsMode` otherwise come from `HMETRICS_STATSD_PREFIX`,
+ * `HMETRICS_STATSD_TAGS` and `HMETRICS_STATSD_TAGS_MODE`; `DD_ENV`, `DD_SERVICE`, `DD_VERSION`,
+ * `DD_ENTITY_ID`, `DD_TAGS` and `DYNO` add tags (see `StatsdConventionOptions`).
  */
-export interface StatsdSinkOptions extends StatsdEncodeOptions {
+export interface StatsdSinkOptions extends Omit<StatsdEncodeOptions, 'prefix' | 'tags' | 'tagsMode'>, StatsdConventionOptions {
   /** How long a looked-up address is used before it is looked up again, ms. @default 60000 */
   readonly resolveInterval?: number;
   /** Host name lookup. @default dns.promises.lookup */
@@ -39,7 +44,7 @@ export class StatsdSink implements Sink {
   readonly label: string;
   readonly #port: number;
   readonly #resolver: HostResolver;
-  readonly #encode: Required<StatsdEncodeOptions>;
+  readonly #encode: StatsdEncodeOptions;
   readonly #maxRetry: number;
   #sockets: { 4?: Promise<Socket>; 6?: Promise<Socket> } = {};
   #retry: string[] = [];
@@ -50,9 +55,13 @@ export class StatsdSink implements Sink {
     this.label = redactEndpoint(url);
     this.#port = Number(url.port);
     if (!Number.isInteger(this.#port) || this.#port <= 0 || this.#port > 65535) throw new InvalidEndpoint(`${this.label} needs a port from 1 to 65535`);
+    const conventions = resolveConventions(url, options);
     this.#encode = {
       maxDatagramSize: setting(url, options, 'maxDatagramSize', 64, 65507),
       maxTimerValues: setting(url, options, 'maxTimerValues', 1, 1e9),
+      prefix: conventions.prefix,
+      tags: conventions.globalTags,
+      tagsMode: conventions.tagsMode,
     };
     this.#maxRetry = options.maxRetryDatagrams ?? STATSD_SINK_DEFAULTS.maxRetryDatagrams;
     this.#resolver = new HostResolver(url.hostname, {
@@ -68,7 +77,7 @@ export class StatsdSink implements Sink {
     const encoded = encodeSnapshot(snapshot, this.#encode);
     const dropped = this.#droppedLines + encoded.oversizeLines;
     const fresh = encoded.datagrams;
-    if (dropped > 0) fresh.push(`${StatsdReceiverMetric.sinkDroppedLines}:${dropped}|c`);
+    if (dropped > 0) fresh.push(...droppedLinesDatagram(dropped, snapshot.time, this.#encode));
     const datagrams = this.#retry.length === 0 ? fresh : [...this.#retry, ...fresh];
     if (datagrams.length === 0) return;
 
@@ -126,6 +135,13 @@ export class StatsdSink implements Sink {
     }
     return socket;
   }
+}
+
+/** The sink's own drop counter, named and tagged like every other line. */
+function droppedLinesDatagram(dropped: number, time: number, options: StatsdEncodeOptions): string[] {
+  const name = StatsdReceiverMetric.sinkDroppedLines;
+  const counters = new Map([[name, { name, tags: [], value: dropped }]]);
+  return encodeSnapshot({ time, intervalMs: 0, counters, gauges: new Map(), timers: new Map(), sets: new Map() }, options).datagrams;
 }
 
 /** Resolves to the send error, or undefined once the datagram is handed to the kernel. */

@@ -1,5 +1,8 @@
-import { sanitizeName, type Tags } from '../metrics/series.js';
+import { formatNumber } from '../metrics/format-number.js';
+import type { Tags } from '../metrics/series.js';
 import type { Snapshot, TimerPoint } from '../metrics/snapshot.js';
+import type { StatsdTagsMode } from './conventions.js';
+import { byteLength, LineNamer } from './line-namer.js';
 
 /** Limits of the statsd encoding. */
 export interface StatsdEncodeOptions {
@@ -11,6 +14,12 @@ export interface StatsdEncodeOptions {
    * @default 1000
    */
   readonly maxTimerValues?: number;
+  /** Prepended to every name; characters outside `[A-Za-z0-9_.-]` become `_`. @default '' */
+  readonly prefix?: string;
+  /** `key:value` tags added to every line; a series' own tag with the same key wins. @default [] */
+  readonly tags?: Tags;
+  /** `dogstatsd`: tags as `|#k:v`; `none`: no tags, folded into the name. @default 'dogstatsd' */
+  readonly tagsMode?: StatsdTagsMode;
 }
 
 export const ENCODE_DEFAULTS = { maxDatagramSize: 1432, maxTimerValues: 1000 } as const;
@@ -27,35 +36,38 @@ export interface EncodedSnapshot {
  * Turns a snapshot into statsd lines: counters `c` (fractions kept), gauges `g` (a negative one
  * preceded by `name:0|g` in the same datagram, so servers that read a sign as relative still land
  * on the value), timers as raw `ms` values, sets as one `s` line per member; tags last as
- * DogStatsD `|#k:v,…`. Non-finite values are skipped.
+ * DogStatsD `|#k:v,…` (or folded into names with `tagsMode: 'none'`). Values are written by
+ * `formatNumber` (integers exact, ms to 3 decimals, fractions to 4 significant digits); NaN and
+ * ±Infinity are skipped. An options object is read once and its naming cached: to change the
+ * prefix or tags, pass a new object.
  */
-export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = {}): EncodedSnapshot {
+export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions = NO_OPTIONS): EncodedSnapshot {
   const maxTimerValues = options.maxTimerValues ?? ENCODE_DEFAULTS.maxTimerValues;
   const packer = new DatagramPacker(options.maxDatagramSize ?? ENCODE_DEFAULTS.maxDatagramSize);
+  const namer = namerFor(options);
   // Byte lengths are summed from parts: names are ASCII once sanitised, numbers always are, so
   // only tags and set members need measuring, once per series or member.
   for (const point of snapshot.counters.values()) {
-    if (!Number.isFinite(point.value)) continue;
-    const head = `${sanitizeName(point.name)}:`;
-    const value = String(point.value);
-    const tail = `|c${tagSuffix(point.tags)}`;
-    packer.add(head + value + tail, head.length + value.length + byteLength(tail));
+    const value = formatNumber(point.value);
+    if (value === undefined) continue;
+    const { head, tags, tagBytes } = namer.parts(point);
+    packer.add(`${head}${value}|c${tags}`, head.length + value.length + 2 + tagBytes);
   }
   for (const point of snapshot.gauges.values()) {
-    if (!Number.isFinite(point.value)) continue;
-    const head = `${sanitizeName(point.name)}:`;
-    const value = String(point.value);
-    const tail = `|g${tagSuffix(point.tags)}`;
-    const bytes = head.length + value.length + byteLength(tail);
-    // `-0` prints as "0", so only a value below zero needs the reset first.
-    if (point.value < 0) packer.add(`${head}0${tail}\n${head}${value}${tail}`, 2 * bytes - value.length + 2);
+    const value = formatNumber(point.value);
+    if (value === undefined) continue;
+    const { head, tags, tagBytes } = namer.parts(point);
+    const tail = `|g${tags}`;
+    const bytes = head.length + value.length + 2 + tagBytes;
+    // Only text that reads negative needs the reset first (`-0` and -1e-12 print as "0").
+    if (value.startsWith('-')) packer.add(`${head}0${tail}\n${head}${value}${tail}`, 2 * bytes - value.length + 2);
     else packer.add(head + value + tail, bytes);
   }
-  for (const point of snapshot.timers.values()) encodeTimer(packer, point, maxTimerValues);
+  for (const point of snapshot.timers.values()) encodeTimer(packer, namer, point, maxTimerValues);
   for (const point of snapshot.sets.values()) {
-    const head = `${sanitizeName(point.name)}:`;
-    const tail = `|s${tagSuffix(point.tags)}`;
-    const fixed = head.length + byteLength(tail);
+    const { head, tags, tagBytes } = namer.parts(point);
+    const tail = `|s${tags}`;
+    const fixed = head.length + 2 + tagBytes;
     for (const member of point.values) {
       const clean = sanitizeMember(member);
       packer.add(head + clean + tail, fixed + byteLength(clean));
@@ -64,20 +76,45 @@ export function encodeSnapshot(snapshot: Snapshot, options: StatsdEncodeOptions 
   return { datagrams: packer.finish(), oversizeLines: packer.oversize };
 }
 
-function encodeTimer(packer: DatagramPacker, point: TimerPoint, maxValues: number): void {
+// One namer per options object: a sink passes the same object every interval, so what the namer
+// caches per tags array (aggregator cells keep theirs across intervals) is reused.
+const namers = new WeakMap<StatsdEncodeOptions, LineNamer>();
+const NO_OPTIONS: StatsdEncodeOptions = Object.freeze({});
+
+function namerFor(options: StatsdEncodeOptions): LineNamer {
+  let namer = namers.get(options);
+  if (namer === undefined) {
+    namer = new LineNamer(options);
+    namers.set(options, namer);
+  }
+  return namer;
+}
+
+function encodeTimer(packer: DatagramPacker, namer: LineNamer, point: TimerPoint, maxValues: number): void {
   let values = point.values;
   if (values.length === 0) return;
   if (values.length > maxValues) values = uniformSample(values, maxValues);
   // What is sent stands for `count` timings: the server multiplies by 1/rate to get it back.
   const rate = values.length >= point.count ? 1 : values.length / point.count;
-  const head = `${sanitizeName(point.name)}:`;
-  const tail = `|ms${rate === 1 ? '' : `|@${rate}`}${tagSuffix(point.tags)}`;
-  const fixed = head.length + byteLength(tail);
+  const { head, tags, tagBytes } = namer.parts(point);
+  const attributes = `|ms${rate === 1 ? '' : `|@${formatRate(rate)}`}`;
+  const tail = attributes + tags;
+  const fixed = head.length + attributes.length + tagBytes;
   for (const value of values) {
-    if (!Number.isFinite(value)) continue;
-    const text = String(value);
+    const text = formatNumber(value);
+    if (text === undefined) continue;
     packer.add(head + text + tail, fixed + text.length);
   }
+}
+
+/**
+ * A sample rate with 6 significant digits, in plain decimals: the server's count is
+ * values / rate, so the rate keeps more digits than a measured value (1000 / 3333 → 0.30003).
+ */
+function formatRate(rate: number): string {
+  const decimals = Math.min(20, 5 - Math.floor(Math.log10(rate)));
+  const text = rate.toFixed(decimals);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
 /** `size` values drawn uniformly without replacement (partial Fisher–Yates on a copy). */
@@ -93,20 +130,8 @@ function uniformSample(values: readonly number[], size: number): number[] {
   return pool;
 }
 
-// Characters that would end a tag, a section or a line in the DogStatsD grammar.
-const UNSAFE_TAG = /[|,#\s]/g;
 // In a set member, ':' would read as a second packed value.
 const UNSAFE_MEMBER = /[|:\s]/g;
-
-function tagSuffix(tags: Tags): string {
-  if (tags.length === 0) return '';
-  let out = '|#';
-  for (let i = 0; i < tags.length; i++) {
-    if (i > 0) out += ',';
-    out += tags[i]!.replace(UNSAFE_TAG, '_');
-  }
-  return out;
-}
 
 function sanitizeMember(member: string): string {
   const clean = member.replace(UNSAFE_MEMBER, '_');
@@ -150,11 +175,4 @@ class DatagramPacker {
     this.#bytes = 0;
     return this.#done;
   }
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** UTF-8 length; names are ASCII after sanitising, so the scan is usually the whole cost. */
-function byteLength(text: string): number {
-  return NON_ASCII.test(text) ? Buffer.byteLength(text, 'utf8') : text.length;
 }

@@ -52,8 +52,10 @@ export function append(key: string, value: TelemetryValue): void {
 }
 
 /**
- * Counts `value` in the counting set at `key` (emitted as `[{"value": v, "count": n}, …]`);
- * the distinct values of each report interval are the gauge `key.unique`.
+ * Counts `value` in the counting set at `key` (emitted as `[{"value": v, "count": n}, …]`).
+ * In report intervals each distinct value is a member of the set `key`: the statsd sink sends
+ * `key:value|s` (servers merge uniques across processes), Heroku and log get the gauge
+ * `key.unique` (distinct values of the interval).
  */
 export function appendUnique(key: string, value: UniqueValue): void {
   buffer.appendUnique(key, value);

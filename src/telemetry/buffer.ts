@@ -143,7 +143,7 @@ export class TelemetryBuffer {
         cell.count++;
         if (cell.epoch !== this.#epoch) {
           cell.epoch = this.#epoch;
-          e.unique++;
+          e.fresh.push(value);
         }
         return;
       }
@@ -246,7 +246,7 @@ export class TelemetryBuffer {
     cell.count++;
     if (cell.epoch !== this.#epoch) {
       cell.epoch = this.#epoch;
-      e.unique++;
+      e.fresh.push(value);
     }
   }
 
@@ -369,10 +369,7 @@ export class TelemetryBuffer {
 
   /** Called by the aggregator as each report interval ends. */
   endInterval(): void {
-    for (const entry of this.#entries.values()) {
-      if (entry.kind === UNIQUE) entry.project(this.#aggregator, true);
-      else entry.project(this.#aggregator);
-    }
+    for (const entry of this.#entries.values()) entry.project(this.#aggregator);
     this.#epoch++;
     if (!this.retain) this.take();
   }
@@ -385,7 +382,7 @@ export class TelemetryBuffer {
     this.#forget(); // memoised entries are about to stop being live
     const taken: Taken[] = [];
     for (const [key, entry] of this.#entries) {
-      if (entry.kind !== UNIQUE) entry.project(this.#aggregator);
+      entry.project(this.#aggregator);
       if (entry.stale) {
         this.#forget();
         this.#entries.delete(key);

@@ -230,11 +230,11 @@ export class UniqueEntry {
   readonly name: string;
   readonly cells = new Map<UniqueValue, UniqueCell>();
   liveCells = 0;
-  /** Distinct values added in the current report interval. */
-  unique = 0;
+  /** Values first added in the current report interval that the aggregator has not seen yet. */
+  fresh: UniqueValue[] = [];
 
   constructor(key: string) {
-    this.name = `${sanitizeName(key)}.unique`;
+    this.name = sanitizeName(key);
   }
 
   get live(): boolean {
@@ -242,22 +242,26 @@ export class UniqueEntry {
   }
 
   get pending(): boolean {
-    return this.unique > 0;
+    return this.fresh.length > 0;
   }
 
   get items(): number {
     return this.liveCells;
   }
 
-  /** The distinct count is a gauge of the whole interval: only its end resets it. */
-  project(aggregator: Aggregator, endOfInterval = false): void {
-    if (this.unique === 0) return;
-    aggregator.gauge(this.name, this.unique);
-    if (endOfInterval) this.unique = 0;
+  /**
+   * Each distinct value becomes a member of the set `key` (a statsd set: the statsd sink sends
+   * `key:value|s`, so servers merge uniques across processes; Heroku and log get the gauge
+   * `key.unique`). Adding a member twice in an interval is harmless, so this may run at any time.
+   */
+  project(aggregator: Aggregator): void {
+    if (this.fresh.length === 0) return;
+    for (const value of this.fresh) aggregator.setMember(this.name, String(value));
+    this.fresh.length = 0;
   }
 
   get stale(): boolean {
-    return this.liveCells === 0 && this.unique === 0;
+    return this.liveCells === 0 && this.fresh.length === 0;
   }
 
   take(epoch: number): Array<{ value: UniqueValue; count: number }> {
