@@ -178,14 +178,18 @@ function renderApps() {
   var names = Array.from(apps.keys());
   if (current === null || !apps.has(current)) current = names.indexOf(fromHash()) >= 0 ? fromHash() : (names[0] === undefined ? null : names[0]);
   var nav = $('apps');
-  nav.replaceChildren.apply(nav, names.map(function (name) {
-    var button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = name;
-    button.setAttribute('aria-pressed', String(name === current));
-    button.addEventListener('click', function () { current = name; location.hash = 'app=' + encodeURIComponent(name); schedule(); });
-    return button;
-  }));
+  // Rebuilt only when the set of apps changes, so a click or keyboard focus is never lost to a redraw.
+  if (nav.getAttribute('data-apps') !== JSON.stringify(names)) {
+    nav.setAttribute('data-apps', JSON.stringify(names));
+    nav.replaceChildren.apply(nav, names.map(function (name) {
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = name;
+      button.addEventListener('click', function () { current = name; location.hash = 'app=' + encodeURIComponent(name); schedule(); });
+      return button;
+    }));
+  }
+  Array.from(nav.children).forEach(function (button) { button.setAttribute('aria-pressed', String(button.textContent === current)); });
 }
 
 function fromHash() {
