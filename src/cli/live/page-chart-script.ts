@@ -1,9 +1,10 @@
 /**
  * The page's chart drawing, as browser JavaScript: hand-drawn SVG, one polyline per series.
- * Chosen over bundling a chart library: the whole page is about 20 KB unminified against
- * uPlot's 50 KB or Chart.js's 200 KB minified, it needs no build step or licence notice, and
- * polylines thinned to two points per pixel column draw an hour of one-second payloads in a few
- * milliseconds per panel (measured in the browser test with 1 000 series).
+ * Chosen over bundling a chart library: the whole page (HTML, CSS, script) is 24 KB, 8 KB
+ * gzipped, less than the minified build of uPlot alone, the smallest well-kept candidate; it
+ * needs no build step and no third-party licence in the package; and polylines thinned to two
+ * points per pixel column draw any history in constant time per panel (an app of 1 000 series
+ * redraws in about 50 ms, measured in the browser test).
  * Kept as a string so it ships inside the compiled package with no copy step; it must contain
  * no backquote and no dollar-brace, since it lives in a template literal.
  */
