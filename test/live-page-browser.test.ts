@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -148,7 +148,20 @@ describe('the live page in a real browser', { skip: chromium ? false : NO_CHROMI
     assert.equal(await inPage(page, `document.getElementById('notice').hidden`), true);
     const shot = join(folder, 'live-page-1280.png');
     await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 10_000, 'a screenshot of the page');
     t.diagnostic(`screenshot: ${shot}`);
+  });
+
+  test('hovering a chart shows the values of the payload under the pointer, leaving it the latest again', async () => {
+    const chart = (await page.$('.panel[data-panel="eventloop-delay"] svg'))!;
+    const box = (await chart.boundingBox())!;
+    const latest = `Array.from(document.querySelectorAll('.panel[data-panel="eventloop-delay"] .latest')).map((n) => n.textContent)`;
+    await page.mouse.move(box.x + 50, box.y + box.height / 2);
+    await until(page, `document.querySelector('.panel[data-panel="eventloop-delay"] .latest').textContent === '0.5 ms'`);
+    assert.deepEqual(await inPage(page, latest), ['0.5 ms', '3 ms', '12.5 ms', '50.2 ms']);
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await until(page, `document.querySelector('.panel[data-panel="eventloop-delay"] .latest').textContent === '1.5 ms'`);
+    assert.deepEqual(await inPage(page, latest), ['1.5 ms', '3 ms', '12.5 ms', '150.2 ms']);
   });
 
   test('payloads of several apps stay apart; the buttons switch between them', async () => {

@@ -76,7 +76,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       return;
     }
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/events') stream.open(req, res, { event: 'snapshot', data: history.snapshot() });
+    if (path === '/events' && req.method === 'GET') stream.open(req, res, { event: 'snapshot', data: history.snapshot() });
     else if (path === '/history.json') {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(history.snapshot()));
     } else servePageAsset(path ?? '/', res);

@@ -71,9 +71,9 @@ function thin(points, width) {
 
 /**
  * Draws one chart: lines = [{ points: [[time, value]], cls }], x from t0 to t1 (epoch ms).
- * Returns the svg element.
+ * Returns the svg element; onHover, if given, is called with the hovered payload time or null.
  */
-function drawChart(lines, t0, t1, width, label) {
+function drawChart(lines, t0, t1, width, label, onHover) {
   var root = svg('svg', { class: 'chart', width: width, height: CHART_HEIGHT, viewBox: '0 0 ' + width + ' ' + CHART_HEIGHT, role: 'img', 'aria-label': label });
   var plotW = Math.max(10, width - PAD.left - PAD.right);
   var plotH = CHART_HEIGHT - PAD.top - PAD.bottom;
@@ -93,6 +93,8 @@ function drawChart(lines, t0, t1, width, label) {
   });
   svg('text', { x: PAD.left, y: CHART_HEIGHT - 4, 'text-anchor': 'start' }, root).textContent = formatTime(t0);
   if (span > 0) svg('text', { x: PAD.left + plotW, y: CHART_HEIGHT - 4, 'text-anchor': 'end' }, root).textContent = formatTime(t1);
+  var rule = svg('line', { class: 'rule', x1: 0, x2: 0, y1: PAD.top, y2: PAD.top + plotH, visibility: 'hidden' }, root);
+  var at = svg('text', { class: 'at', x: PAD.left + plotW, y: PAD.top + 8, 'text-anchor': 'end', visibility: 'hidden' }, root);
   lines.forEach(function (line) {
     var drawn = thin(line.points, plotW);
     var coords = drawn.map(function (p) { return x(p[0]).toFixed(1) + ',' + y(p[1]).toFixed(1); }).join(' ');
@@ -100,6 +102,48 @@ function drawChart(lines, t0, t1, width, label) {
     var last = line.points[line.points.length - 1];
     if (last) svg('circle', { class: 'dot ' + line.cls, cx: x(last[0]).toFixed(1), cy: y(last[1]).toFixed(1), r: 2.5 }, root);
   });
+  // Hover (or touch): a rule at the nearest payload, its time, and each line's value there in
+  // the legend (onHover(time or null) lets the panel show them); leaving restores the latest.
+  function hover(event) {
+    var box = root.getBoundingClientRect();
+    var t = span > 0 ? t0 + (event.clientX - box.left - PAD.left) / plotW * span : t1;
+    var nearest = nearestTime(lines, t);
+    if (nearest === null) return;
+    rule.setAttribute('x1', x(nearest).toFixed(1));
+    rule.setAttribute('x2', x(nearest).toFixed(1));
+    rule.setAttribute('visibility', 'visible');
+    at.textContent = formatTime(nearest);
+    at.setAttribute('visibility', 'visible');
+    if (onHover) onHover(nearest);
+  }
+  root.addEventListener('pointermove', hover);
+  root.addEventListener('pointerdown', hover);
+  root.addEventListener('pointerleave', function () {
+    rule.setAttribute('visibility', 'hidden');
+    at.setAttribute('visibility', 'hidden');
+    if (onHover) onHover(null);
+  });
   return root;
+}
+
+/** The payload time nearest to t among all lines' points, or null when there are none. */
+function nearestTime(lines, t) {
+  var best = null;
+  lines.forEach(function (line) {
+    var p = pointAt(line.points, t);
+    if (p && (best === null || Math.abs(p[0] - t) < Math.abs(best - t))) best = p[0];
+  });
+  return best;
+}
+
+/** The point of a time-ordered line nearest to t (binary search). */
+function pointAt(points, t) {
+  if (points.length === 0) return null;
+  var lo = 0, hi = points.length - 1;
+  while (hi - lo > 1) {
+    var mid = (lo + hi) >> 1;
+    if (points[mid][0] < t) lo = mid; else hi = mid;
+  }
+  return Math.abs(points[lo][0] - t) <= Math.abs(points[hi][0] - t) ? points[lo] : points[hi];
 }
 `;

@@ -93,6 +93,7 @@ function renderPanel(panel, app, t0, t1, width) {
   var legend = document.createElement('ul');
   legend.className = 'legend';
   var lines = [];
+  var readouts = [];
   panel.series.slice(0, MAX_LINES).forEach(function (s, i) {
     var data = seriesPoints(app.payloads, s);
     var cls = 's' + (i % 8);
@@ -110,6 +111,7 @@ function renderPanel(panel, app, t0, t1, width) {
     var latest = document.createElement('span');
     latest.className = 'latest';
     latest.textContent = data.raw === null ? '–' : formatNumber(data.raw * s[3]) + panel.suffix;
+    readouts.push({ node: latest, points: data.points, text: latest.textContent });
     item.append(swatch, label, latest);
     legend.append(item);
   });
@@ -119,7 +121,12 @@ function renderPanel(panel, app, t0, t1, width) {
     more.textContent = '+' + (panel.series.length - MAX_LINES) + ' more (filter to see them)';
     legend.append(more);
   }
-  var chart = drawChart(lines, t0, t1, width, panel.title + ' (' + panel.unit + ')');
+  var chart = drawChart(lines, t0, t1, width, panel.title + ' (' + panel.unit + ')', function (time) {
+    readouts.forEach(function (r) {
+      var p = time === null ? null : pointAt(r.points, time);
+      r.node.textContent = time === null ? r.text : p && p[0] === time ? formatNumber(p[1]) + panel.suffix : '–';
+    });
+  });
   node.append(header, legend, chart);
   return node;
 }

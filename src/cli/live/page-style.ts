@@ -52,6 +52,9 @@ main { padding: 16px; max-width: 1600px; margin: 0 auto; }
 .chart text { fill: var(--muted); font-size: 10px; font-variant-numeric: tabular-nums; }
 .chart .line { fill: none; stroke: currentColor; stroke-width: 1.6; stroke-linejoin: round; stroke-linecap: round; }
 .chart .dot { fill: currentColor; }
+.chart .rule { stroke: var(--muted); stroke-width: 1; stroke-dasharray: 3 3; }
+.chart .at { fill: var(--text); font-weight: 600; }
+.chart { touch-action: pan-y; }
 .s0 { color: var(--s0); } .s1 { color: var(--s1); } .s2 { color: var(--s2); } .s3 { color: var(--s3); }
 .s4 { color: var(--s4); } .s5 { color: var(--s5); } .s6 { color: var(--s6); } .s7 { color: var(--s7); }
 .legend li.s0 .label, .legend li.s1 .label, .legend li.s2 .label, .legend li.s3 .label,
