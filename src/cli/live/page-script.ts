@@ -227,7 +227,9 @@ events.addEventListener('error', function () { connected = false; updateStatus()
 events.addEventListener('snapshot', function (e) { loadSnapshot(JSON.parse(e.data)); schedule(); });
 events.addEventListener('payload', function (e) { addPayload(JSON.parse(e.data)); schedule(); });
 $('filter').addEventListener('input', schedule);
-window.addEventListener('resize', schedule);
+var drawnWidth = window.innerWidth;
+// Only a change of width changes the charts; a height change (a phone's toolbar) keeps the hover.
+window.addEventListener('resize', function () { if (window.innerWidth !== drawnWidth) { drawnWidth = window.innerWidth; schedule(); } });
 window.addEventListener('hashchange', function () { current = null; schedule(); });
 setInterval(updateStatus, 1000);
 schedule();
