@@ -36,6 +36,8 @@ process.stdout.write(`Live charts: open ${receiver.url} in a browser (Ctrl-C to 
   `The app allocates in waves, blocks its event loop for up to 250 ms every 2 s and calls its own HTTP server.\n\n`);
 
 const app = spawn(process.execPath, ['--import', 'hmetrics/onload', fileURLToPath(new URL('./busy-app.js', import.meta.url))], {
+  // From the package root, where `--import hmetrics/onload` resolves, whatever the demo's cwd.
+  cwd: fileURLToPath(new URL('../../', import.meta.url)),
   env: { ...process.env, HEROKU_METRICS_URL: url, HMETRICS_INTERVAL: '2000', HMETRICS_HTTP_CLIENT: '1' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });

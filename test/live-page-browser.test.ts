@@ -18,13 +18,14 @@ function payload(i: number): { counters: Record<string, number>; gauges: Record<
       'node.gc.collections': 12 + i, 'node.gc.young.collections': 9 + i, 'node.gc.old.collections': 3,
       'node.gc.pause.ns': 2_500_000 + i * 1_000_000, 'node.gc.young.pause.ns': 1_250_000, 'node.gc.old.pause.ns': 1_250_000 + i * 1_000_000,
       'demo.batches': 39 + i, 'demo.batch_ms.count': 40, 'api.requests': 100 + i * 10,
-      'node.http.client.requests.host_example.com': 5,
+      'node.http.client.requests.host_example.com': 5, 'node.http.client.latency.ms.host_example.com.count': 5,
+      'node.cpu.user.us': 1500,
     },
     gauges: {
       'node.eventloop.delay.ms.median': 0.5 * (i + 1), 'node.eventloop.delay.ms.p95': 3, 'node.eventloop.delay.ms.p99': 12.5, 'node.eventloop.delay.ms.max': 150.2 - (2 - i) * 50,
       'node.eventloop.usage.percent': 0.37, 'node.cpu.utilization': 0.25 * (i + 0), 'node.memory.heap.used.bytes': (48 + i) * MIB,
       'node.memory.heap.total.bytes': 100 * MIB, 'node.memory.rss.bytes': 150 * MIB, 'node.memory.heap.limit.bytes': 4144 * MIB,
-      'demo.retained': 5 + i, 'demo.batch_ms.median': 2.5, 'demo.batch_ms.p95': 4.75, 'api.requests.rate': 2,
+      'node.http.client.latency.ms.host_example.com.p95': 80.5, 'demo.retained': 5 + i, 'demo.batch_ms.median': 2.5, 'demo.batch_ms.p95': 4.75, 'api.requests.rate': 2,
     },
   };
 }
@@ -44,7 +45,10 @@ const EXPECTED: Array<[string, string, Array<[string, string, string]>]> = [
   ['demo.batch_ms.count', 'per interval', [['demo.batch_ms.count', 'count', '40']]],
   ['demo.batches', 'per interval', [['demo.batches', 'count', '41']]],
   ['demo.retained', 'gauge', [['demo.retained', 'value', '7']]],
-  ['node.http.client.requests.host_example.com', 'per interval', [['node.http.client.requests.host_example.com', 'count', '5']]],
+  ['node.cpu.user.us', 'ms per interval', [['node.cpu.user.us', 'total', '1.5 ms']]],
+  ['node.http.client.latency.ms · example.com', 'ms', [['node.http.client.latency.ms.host_example.com.p95', 'p95', '80.5 ms']]],
+  ['node.http.client.latency.ms.count · example.com', 'per interval', [['node.http.client.latency.ms.host_example.com.count', 'count', '5']]],
+  ['node.http.client.requests · example.com', 'per interval', [['node.http.client.requests.host_example.com', 'count', '5']]],
 ];
 
 interface ShownPanel {

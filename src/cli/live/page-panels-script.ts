@@ -49,6 +49,14 @@ function unitOf(base, stat, kind) {
   return u;
 }
 
+/**
+ * A panel's title: the name, with a host tag (the outgoing-HTTP monitor's \`host:<name>\`, flattened
+ * to \`.host_<name>\`) moved to the end, so one metric's hosts sort together and read cleanly.
+ */
+function titleOf(base) {
+  return base.replace(/\.host_(.+?)((?:\.(?:count|count_ps|sum|sum_squares|rate))?)$/, '$2 · $1');
+}
+
 /** Section heading of a name: its first word, or its first two for hmetrics' own node.* and hmetrics.* names. */
 function sectionOf(name) {
   var parts = name.split('.');
@@ -76,10 +84,10 @@ function planPanels(kinds) {
     var panel = groups.get(id);
     if (!panel) {
       var u = unitOf(base, stat, kind);
-      panel = { id: id, title: base, unit: u.unit, suffix: u.suffix, section: sectionOf(base), series: [], scale: u.scale };
+      panel = { id: id, title: titleOf(base), unit: u.unit, suffix: u.suffix, section: sectionOf(base), series: [], scale: u.scale };
       groups.set(id, panel);
     }
-    panel.series.push([spread ? stat : (kind === 'c' ? 'count' : 'value'), kind, name, panel.scale]);
+    panel.series.push([spread ? stat : kind === 'g' ? 'value' : panel.unit === 'per interval' ? 'count' : 'total', kind, name, panel.scale]);
   });
   var others = Array.from(groups.values()).sort(function (a, b) {
     return a.section === b.section ? (a.title < b.title ? -1 : a.title > b.title ? 1 : a.id < b.id ? -1 : 1) : a.section < b.section ? -1 : 1;
