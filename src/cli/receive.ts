@@ -40,6 +40,11 @@ export const MAX_BODY = 4 * 1024 * 1024;
 /**
  * A local endpoint that accepts Heroku metrics payloads on `POST` (any path), prints each one,
  * and serves a page of live charts on `GET /`, so a developer sees their numbers before deploying.
+ *
+ * @example
+ * const receiver = await startReceiver({ port: 8126 });
+ * // open receiver.url in a browser; run an app with HEROKU_METRICS_URL=receiver.url
+ * await receiver.close();
  */
 export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const format = options.format ?? 'table';
