@@ -6,8 +6,10 @@ test('the demo (npm start) runs with no outside service and prints live payloads
   const result = await runNode({ args: ['dist/examples/demo.js'], env: { DEMO_PAYLOADS: '2' }, limitMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
-  assert.match(result.stdout, /payload 1 at/);
-  assert.match(result.stdout, /payload 3 at/, 'the partial interval flushed on SIGTERM');
+  assert.match(result.stdout, /^Live charts: open http:\/\/127\.0\.0\.1:\d+\/ in a browser/);
+  assert.match(result.stdout, /payload 1 from busy-app at/);
+  assert.match(result.stdout, /payload 3 from busy-app at/, 'the partial interval flushed on SIGTERM');
+  assert.match(result.stdout, /demo\.batch_ms\.p95/, 'the buffer API\'s numbers travel with the sample');
   assert.match(result.stdout, /node\.eventloop\.delay\.ms\.max/);
   assert.match(result.stdout, /App exited/);
 });

@@ -1,53 +1,49 @@
 #!/usr/bin/env node
 /**
- * The `hmetrics` command. `hmetrics receive [--port N] [--host H]` runs a local endpoint that
- * prints every Heroku payload it gets, for trying an app before it is deployed:
- *   HEROKU_METRICS_URL=http://127.0.0.1:N node --import hmetrics/onload app.js
+ * The `hmetrics` command. `hmetrics receive [--port N] [--host H] [--json]` runs a local endpoint
+ * that prints every Heroku payload it gets and serves live charts of them, for trying an app
+ * before it is deployed:
+ *   HEROKU_METRICS_URL=http://127.0.0.1:8126/ node --import hmetrics/onload app.js
  */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from './args.js';
 import { startReceiver } from './receive.js';
+import { MAIN_USAGE, RECEIVE_USAGE } from './usage.js';
 
-const USAGE = `Usage: hmetrics receive [--port N] [--host ADDRESS]
+const USAGE = { main: MAIN_USAGE, receive: RECEIVE_USAGE } as const;
 
-  Accepts Heroku metrics payloads and prints each one as a table.
-  --port N          TCP port to listen on (default 8126; 0 picks a free one)
-  --host ADDRESS    address to bind (default 127.0.0.1)
-
-Then, in another terminal:
-  HEROKU_METRICS_URL=http://127.0.0.1:8126 METRICS_INTERVAL_OVERRIDE=10000 node --import hmetrics/onload app.js
-`;
-
-function fail(message: string): never {
-  process.stderr.write(`hmetrics: ${message}\n\n${USAGE}`);
-  process.exit(2);
+function version(): string {
+  // dist/src/cli/main.js → the package root.
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return;
+  const request = parseArgs(argv);
+  switch (request.kind) {
+    case 'help':
+      process.stdout.write(USAGE[request.text]);
+      return;
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return;
+    case 'usage-error':
+      process.stderr.write(`hmetrics: ${request.message}\n\n${USAGE[request.text]}`);
+      process.exitCode = 2;
+      return;
+    case 'receive':
+      break;
   }
-  if (command !== 'receive') fail(`unknown command "${command}"`);
-  let port = 8126;
-  let host = '127.0.0.1';
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const value = rest[i + 1];
-    if (flag === '--port') {
-      if (value === undefined || !/^\d+$/.test(value) || Number(value) > 65535) fail(`Expected --port to be 0-65535, got ${value ?? 'nothing'}`);
-      port = Number(value);
-      i++;
-    } else if (flag === '--host') {
-      if (value === undefined || value === '') fail('Expected --host to be an address');
-      host = value;
-      i++;
-    } else {
-      fail(`unknown option "${flag}"`);
-    }
-  }
-  const receiver = await startReceiver({ port, host }).catch((err: NodeJS.ErrnoException) => fail(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
-  process.stdout.write(`hmetrics receiver listening on ${receiver.url}\n` +
-    `  HEROKU_METRICS_URL=${receiver.url} HMETRICS_INTERVAL=5000 node --import hmetrics/onload app.js\n`);
+  const { port, host, json } = request;
+  const notice = json ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
+  const receiver = await startReceiver({ port, host, format: json ? 'json' : 'table' }).catch((err: NodeJS.ErrnoException) => {
+    process.stderr.write(`hmetrics: cannot listen on ${host}:${port}: ${err.code ?? err.message}\n`);
+    process.exit(1);
+  });
+  notice(`hmetrics receiver listening on ${receiver.url}\n` +
+    `  live charts:  open ${receiver.url} in a browser\n` +
+    `  send from an app:  HEROKU_METRICS_URL=${receiver.url} HMETRICS_INTERVAL=5000 node --import hmetrics/onload app.js\n` +
+    `  several apps: add ?app=NAME to each app's URL\n`);
   const shutdown = (): void => {
     void receiver.close().then(() => process.exit(0));
   };

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runInNewContext } from 'node:vm';
+import { CHART_SCRIPT } from '../src/cli/live/page-chart-script.js';
+import { PANELS_SCRIPT } from '../src/cli/live/page-panels-script.js';
+
+/** The page's pure functions, run in a bare context (no DOM needed), so they are tested without a browser too. */
+type Point = [number, number];
+interface Panel { id: string; title: string; unit: string; suffix: string; section: string; series: Array<[string, string, string, number]> }
+const page = runInNewContext(`${CHART_SCRIPT}\n${PANELS_SCRIPT}\n({ formatNumber, niceCeiling, thin, planPanels, pointAt, MAX_OTHER_PANELS })`) as {
+  formatNumber(value: number): string;
+  niceCeiling(value: number): number;
+  thin(points: Point[], width: number): Point[];
+  planPanels(kinds: Map<string, boolean>): { core: Panel[]; others: Panel[] };
+  pointAt(points: Point[], t: number): Point | null;
+};
+
+test('numbers read at a glance: four significant digits, grouped thousands, no trailing zeros', () => {
+  const cases: Array<[number, string]> = [[0, '0'], [1.5, '1.5'], [12.345, '12.35'], [150.2, '150.2'], [999.95, '1000'], [4144, '4,144'], [1234567.8, '1,234,568'], [0.04567, '0.04567'], [0.0001234, '1.23e-4'], [-2.5, '-2.5']];
+  for (const [value, text] of cases) assert.equal(page.formatNumber(value), text, String(value));
+});
+
+test('the y axis tops out at a round number at or above the highest value', () => {
+  assert.deepEqual([0, 0.3, 1, 7, 12, 26, 150.2, 4144].map((value) => page.niceCeiling(value)), [1, 0.5, 1, 10, 20, 50, 200, 5000]);
+});
+
+test('a long line is thinned to two points per pixel column and keeps every peak and trough', () => {
+  const points: Point[] = Array.from({ length: 3600 }, (_, i) => [i * 1000, Math.sin(i / 30) * 10 + (i === 1234 ? 500 : 0) - (i === 2345 ? 400 : 0)]);
+  const thinned = page.thin(points, 300);
+  assert.ok(thinned.length <= 600, `${thinned.length} points`);
+  assert.ok(thinned.some((p) => p[1] > 490), 'the spike survives');
+  assert.ok(thinned.some((p) => p[1] < -390), 'the dip survives');
+  assert.deepEqual(thinned[0], points[0]);
+  assert.deepEqual(thinned.at(-1), points.at(-1));
+  for (let i = 1; i < thinned.length; i++) assert.ok(thinned[i]![0] >= thinned[i - 1]![0], 'still in time order');
+  const short: Point[] = [[0, 1], [1, 2], [2, 3]];
+  assert.equal(page.thin(short, 300), short, 'short lines are drawn as they are');
+});
+
+test('the point nearest a hovered time is found in a time-ordered line', () => {
+  const points: Point[] = [[0, 1], [10, 2], [20, 3]];
+  assert.deepEqual(page.pointAt(points, 4), [0, 1]);
+  assert.deepEqual(page.pointAt(points, 6), [10, 2]);
+  assert.deepEqual(page.pointAt(points, 99), [20, 3]);
+  assert.equal(page.pointAt([], 5), null);
+});
+
+test('panels: runtime first, then other series grouped by prefix, timer statistics together, hosts named at the end', () => {
+  const names = [
+    'g:node.eventloop.delay.ms.p99', 'c:node.gc.young.collections',
+    'c:demo.batch_ms.count', 'g:demo.batch_ms.p95', 'g:demo.batch_ms.median', 'g:demo.batch_ms.max', 'g:demo.batch_ms.sum_squares',
+    'g:api.requests.rate', 'c:api.requests', 'g:queue.depth', 'c:node.cpu.user.us', 'g:node.memory.external.bytes',
+    'c:node.http.client.requests.host_b.example.com', 'c:node.http.client.requests.host_a.example.com', 'g:node.http.client.latency.ms.host_a.example.com.p99',
+  ];
+  // Through JSON: arrays made in the page's context have another realm's prototype.
+  const plan = JSON.parse(JSON.stringify(page.planPanels(new Map(names.map((name) => [name, true]))))) as ReturnType<typeof page.planPanels>;
+  assert.deepEqual(plan.core.map((p) => [p.title, p.series.map((s) => s[0])]), [['Event-loop delay', ['p99']], ['GC collections', ['young']]]);
+  assert.deepEqual(plan.others.map((p) => [p.section, p.title, p.unit, p.series.map((s) => s[0]).join(' ')]), [
+    ['api', 'api.requests', 'per interval', 'count'],
+    ['api', 'api.requests.rate', 'per second', 'value'],
+    ['demo', 'demo.batch_ms', 'ms', 'median p95 max'],
+    ['demo', 'demo.batch_ms.count', 'per interval', 'count'],
+    ['demo', 'demo.batch_ms.sum_squares', 'ms²', 'value'],
+    ['node.cpu', 'node.cpu.user.us', 'ms per interval', 'total'],
+    ['node.http', 'node.http.client.latency.ms · a.example.com', 'ms', 'p99'],
+    ['node.http', 'node.http.client.requests · a.example.com', 'per interval', 'count'],
+    ['node.http', 'node.http.client.requests · b.example.com', 'per interval', 'count'],
+    ['node.memory', 'node.memory.external.bytes', 'MiB', 'value'],
+    ['queue', 'queue.depth', 'gauge', 'value'],
+  ]);
+  const cpu = plan.others.find((p) => p.title === 'node.cpu.user.us')!;
+  assert.equal(cpu.series[0]![3], 1e-3, 'µs are drawn in ms');
+});
