@@ -36,27 +36,31 @@ export class ClusterReceiver {
     this.#aggregator = aggregator;
     this.#staleAfter = staleAfter;
     this.#now = now;
-    cluster.on('message', (_worker: Worker, message: unknown) => this.accept(message));
+    cluster.on('message', (worker: Worker, message: unknown) => this.accept(message, worker.process.pid));
     cluster.on('exit', (worker: Worker) => {
       if (worker.process.pid !== undefined) this.#workers.delete(worker.process.pid);
     });
   }
 
-  /** Takes one IPC message; returns false when it is not ours. */
-  accept(message: unknown): boolean {
+  /**
+   * Takes one IPC message from the worker with pid `from` (known from the channel it came on,
+   * never from the message); returns false when it is not ours.
+   */
+  accept(message: unknown, from: number | undefined): boolean {
     const candidate = message as Partial<ClusterMessage> | null;
     if (typeof candidate !== 'object' || candidate === null || candidate.tag !== CLUSTER_TAG) return false;
-    if (typeof candidate.pid !== 'number') return false;
+    if (from === undefined || typeof candidate.snapshot !== 'object' || candidate.snapshot === null) return false;
     const gauges = new Map<string, number>();
     mergeWire(this.#aggregator, candidate.snapshot, (name, tags, value) => {
       if (tags.length === 0 && GAUGE_RULES[name] !== undefined) gauges.set(name, value);
       else this.#aggregator.gauge(name, value, tags);
     });
-    const known = this.#workers.get(candidate.pid);
+    const known = this.#workers.get(from);
     // Gauges of the latest snapshot replace the worker's older ones; a snapshot without any
-    // (nothing sampled) keeps the last known, so the dyno's memory sum does not dip.
-    if (known !== undefined && gauges.size === 0) known.heardAt = this.#now();
-    else this.#workers.set(candidate.pid, { gauges, heardAt: this.#now() });
+    // keeps the last known (so the dyno's memory sum does not dip), and a worker counts as one
+    // of the dyno's processes only once it has sent its runtime figures.
+    if (gauges.size > 0) this.#workers.set(from, { gauges, heardAt: this.#now() });
+    else if (known !== undefined) known.heardAt = this.#now();
     return true;
   }
 
