@@ -55,11 +55,27 @@ if (cluster.isPrimary) {
 }
 `;
 
+// A worker recording after its last interval end is stopped by SIGTERM: it flushes first.
+const SIGTERM_APP = `
+import cluster from 'node:cluster';
+import { increment } from 'hmetrics/onload';
+if (cluster.isPrimary) {
+  const worker = cluster.fork();
+  worker.on('message', (m) => { if (m === 'recorded') worker.process.kill('SIGTERM'); });
+  cluster.on('exit', (w, code, signal) => console.log('worker ended by ' + signal));
+  setTimeout(() => {}, 3500);
+} else {
+  increment('early.calls');
+  setTimeout(() => { increment('late.calls'); process.send('recorded'); }, 1400);
+  setInterval(() => {}, 1000);
+}
+`;
+
 let endpoint: HerokuEndpoint;
 let scratch: ScratchPackage;
 before(async () => {
   endpoint = await HerokuEndpoint.start();
-  scratch = createScratchPackage({ 'app.js': '', 'cluster.mjs': CLUSTER_APP, 'bare.mjs': BARE_PRIMARY_APP });
+  scratch = createScratchPackage({ 'app.js': '', 'cluster.mjs': CLUSTER_APP, 'bare.mjs': BARE_PRIMARY_APP, 'sigterm.mjs': SIGTERM_APP });
 });
 after(async () => {
   await endpoint.close();
@@ -114,5 +130,17 @@ describe('cluster: the primary reports for the dyno', () => {
     assert.ok(payloads.length >= 4 && payloads.length <= 8, `two streams expected, got ${payloads.length}`);
     assert.ok(counterSum(payloads, 'alone.calls') > 0);
     for (const p of payloads) assert.equal(p.body.gauges['node.cluster.processes'], undefined);
+  });
+
+  test('a worker stopped by SIGTERM sends its last partial interval, then dies by the signal', async () => {
+    const result = await runCommand(process.execPath, ['--import', 'hmetrics/onload', 'sigterm.mjs'], scratch.dir, {
+      HMETRICS_URL: endpoint.url('/sigterm'),
+      HMETRICS_INTERVAL: '1000',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /worker ended by SIGTERM/);
+    const payloads = endpoint.payloads.filter((p) => p.path === '/sigterm');
+    assert.equal(counterSum(payloads, 'early.calls'), 1);
+    assert.equal(counterSum(payloads, 'late.calls'), 1, 'recorded after the last interval end, flushed on SIGTERM');
   });
 });
