@@ -46,10 +46,6 @@ export class ThreadReceiver {
     this.#channel.postMessage(collect);
   }
 
-  close(): void {
-    this.#channel.close();
-  }
-
   #accept(data: unknown): void {
     const message = data as Partial<Extract<ThreadMessage, { type: 'snapshot' }>> | undefined;
     if (message?.type !== 'snapshot' || typeof message.threadId !== 'number') return;
