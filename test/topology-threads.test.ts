@@ -9,14 +9,17 @@ const THREAD_TICKS = 100;
 const APP = `
 import { Worker, isMainThread } from 'node:worker_threads';
 import http from 'node:http';
+import dgram from 'node:dgram';
 import { increment, add, append } from 'hmetrics/onload';
-import { report } from 'hmetrics';
+import { report, listen } from 'hmetrics';
 if (isMainThread) {
   increment('main.calls');
   for (let i = 0; i < 2; i++) new Worker(new URL(import.meta.url));
   setTimeout(() => console.log('main done'), 4500);
 } else {
   report(undefined, 'log:').then(() => console.log('worker report started'), (e) => console.log('worker report: ' + e.code));
+  const statsd = await listen({ port: 0 }); // unref'd: the thread still ends on its own
+  const client = dgram.createSocket('udp4');
   const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0.1', () => {
     const port = server.address().port;
     let n = 0;
@@ -25,8 +28,9 @@ if (isMainThread) {
       add('thread.items', 3);
       append('thread.work_ms', n % 10);
       if (n % 10 === 0) http.get({ port, host: '127.0.0.1', agent: false }, (res) => res.resume());
+      client.send('thread.statsd:2|c', statsd.address().port, '127.0.0.1');
       const until = Date.now() + 5; while (Date.now() < until); // keep the thread's loop visibly busy
-      if (++n === ${THREAD_TICKS}) { clearInterval(timer); setTimeout(() => server.close(), 100); }
+      if (++n === ${THREAD_TICKS}) { clearInterval(timer); setTimeout(() => { server.close(); client.close(); }, 100); }
     }, 25);
   });
 }
@@ -52,7 +56,7 @@ function sumOf(payloads: readonly ReceivedPayload[], prefix: string): number {
 }
 
 describe('worker threads report through the main thread', () => {
-  test('two workers: one stream; their increments, timers and HTTP figures arrive summed exactly', async () => {
+  test('two workers: one stream; their increments, timers, statsd and HTTP figures arrive summed exactly', async () => {
     const result = await runCommand(process.execPath, ['--import', 'hmetrics/onload', 'app.mjs'], scratch.dir, {
       HMETRICS_URL: endpoint.url('/threads'),
       HMETRICS_INTERVAL: '1000',
@@ -72,6 +76,7 @@ describe('worker threads report through the main thread', () => {
     assert.equal(sumOf(payloads, 'thread.work_ms.count'), 2 * THREAD_TICKS);
     assert.equal(sumOf(payloads, 'main.calls'), 1);
     assert.equal(sumOf(payloads, 'node.http.client.requests'), 2 * (THREAD_TICKS / 10));
+    assert.equal(sumOf(payloads, 'thread.statsd'), 2 * 2 * THREAD_TICKS, 'statsd lines received by a receiver in each thread');
 
     // Per-thread utilisation, under its own names, while both threads ran across an interval end.
     const withThreads = payloads.filter((p) => p.body.gauges['node.threads.active'] !== undefined);
