@@ -3,6 +3,7 @@ import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
 import type { report as reportFunction } from './report.js';
+import { topologyRole, type Role } from './topology/start.js';
 
 // onload loads only what the environment asks for: every module costs startup time and, past
 // a point, the first scavenge's worth of RSS (measured over bare node: loading everything at
@@ -148,9 +149,11 @@ function has(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== '';
 }
 
-function startAreas(env: NodeJS.ProcessEnv): void {
+function startAreas(env: NodeJS.ProcessEnv, role: Role): void {
   for (const area of AREAS) {
     if (!area.wanted(env)) continue;
+    // One statsd port and one telemetry stream per dyno: the reporting process owns them.
+    if (role.kind !== 'report' && area.name !== 'csm') continue;
     try {
       area.start(env);
     } catch (err) {
@@ -176,14 +179,19 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
     debug(`not starting: ${skip}`);
     return undefined;
   }
-  startAreas(env);
   const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
-  if (!endpoint) return undefined;
+  // The topology rule (docs/topology.md): report, forward to whoever reports, or stay silent.
+  const role = topologyRole(env, endpoint, AREAS.some((area) => area.wanted(env)));
+  if (role.kind === 'silent') return undefined;
+  startAreas(env, role);
+  if (!endpoint || role.kind === 'thread') return undefined;
   if (isReporting()) {
     debug('a report loop already runs in this process; onload starts nothing');
     return undefined;
   }
-  const supervisor = supervise(endpoint, { interval: intervalFromEnv(env) });
+  const supervisor = role.kind === 'cluster-worker'
+    ? role.forward(intervalFromEnv(env))
+    : supervise(endpoint, { interval: intervalFromEnv(env) });
   holder[STARTED] = supervisor;
   installSignalFlush(supervisor);
   return supervisor;

@@ -65,6 +65,17 @@ export class DeliveryFailed extends HmetricsError {
   }
 }
 
+/**
+ * `report()` was called in a worker thread. Fatal: one loop per process, on the main thread;
+ * what a worker thread records reaches the main thread's report by itself (docs/topology.md).
+ */
+export class ReportInWorkerThread extends HmetricsError {
+  constructor() {
+    super('ERR_HMETRICS_WORKER_THREAD',
+      'report() runs on the main thread only: figures recorded in a worker thread already reach the main thread\'s report', true);
+  }
+}
+
 /** True for any hmetrics error, even one thrown by a second copy of the package. */
 export function isHmetricsError(error: unknown): error is HmetricsError {
   return typeof error === 'object' && error !== null && BRAND in error;

@@ -15,6 +15,7 @@ export {
   InvalidEndpoint,
   InvalidOption,
   DeliveryFailed,
+  ReportInWorkerThread,
   isHmetricsError,
   isFatal,
 } from './errors.js';
@@ -26,6 +27,7 @@ export type { AggregatorOptions } from './metrics/aggregator.js';
 export type { Snapshot, CounterPoint, GaugePoint, TimerPoint, SetPoint } from './metrics/snapshot.js';
 export type { Tags } from './metrics/series.js';
 export { RuntimeMetric, InternalMetric, HttpClientMetric } from './metrics/names.js';
+export { ThreadMetric, ClusterMetric } from './metrics/names.js';
 export { createRuntimeSampler, RUNTIME_SAMPLER_DEFAULTS } from './runtime/sampler.js';
 export type { RuntimeCollector, RuntimeSamplerOptions } from './runtime/sampler.js';
 export type { Sink } from './sinks/sink.js';

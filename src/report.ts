@@ -1,4 +1,5 @@
-import { AlreadyStarted, InvalidOption } from './errors.js';
+import { isMainThread } from 'node:worker_threads';
+import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
 import { debug } from './debug.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
@@ -10,6 +11,7 @@ import { DEFAULT_PERCENTILES } from './metrics/timer-stats.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
 import { createSinks, parseEndpoints } from './sinks/endpoints.js';
 import type { Sink } from './sinks/sink.js';
+import { attachReceivers } from './topology/receivers.js';
 
 /**
  * Called with each delivery error, one call at a time. Return (or resolve to) an Error to stop
@@ -60,12 +62,15 @@ export async function report(
   errHandler?: ErrHandler | null,
   options: ReportOptions = {},
 ): Promise<void> {
+  if (!isMainThread) throw new ReportInWorkerThread(); // docs/topology.md
   if (isReporting()) throw new AlreadyStarted();
   checkArguments(signal, errHandler, options);
   const settings = resolveOptions(options);
   const urls = parseEndpoints(endpoint);
   acquireReportLock();
   try {
+    // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
+    if (settings.aggregator === processAggregator) attachReceivers(processAggregator, settings.interval);
     const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles });
     const outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;

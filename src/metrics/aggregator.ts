@@ -1,6 +1,8 @@
 import { InternalMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
+import { isMainThread } from 'node:worker_threads';
+import { forwardToMainThread } from '../topology/thread-forwarder.js';
 
 /** Limits of the in-process aggregator. */
 export interface AggregatorOptions {
@@ -130,6 +132,42 @@ export class Aggregator {
   }
 
   /**
+   * Folds a timer summarised elsewhere (a worker thread or cluster worker) into this interval:
+   * count, min, max, sum and sum of squares stay exact; its values join under the same cap.
+   */
+  mergeTimer(name: string, point: Omit<TimerPoint, 'name' | 'tags'>, tags: Tags = NO_TAGS): void {
+    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
+    let cell = this.#timers.get(key);
+    if (cell === undefined) {
+      if (!this.#admit()) return;
+      cell = { name, tags, touched: false, count: 0, seen: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0, values: [] };
+      this.#timers.set(key, cell);
+    }
+    if (!cell.touched) this.#touch(cell);
+    cell.count += point.count;
+    if (point.min < cell.min) cell.min = point.min;
+    if (point.max > cell.max) cell.max = point.max;
+    cell.sum += point.sum;
+    cell.sumSquares += point.sumSquares;
+    for (const value of point.values) {
+      cell.seen++;
+      if (cell.values.length < this.#maxTimerValues) {
+        cell.values.push(value);
+      } else {
+        const slot = Math.floor(Math.random() * cell.seen);
+        if (slot < this.#maxTimerValues) cell.values[slot] = value;
+        this.#dropped.timerValues++;
+      }
+    }
+  }
+
+  /** The value a gauge holds in the current interval, or undefined when it was not set. */
+  peekGauge(name: string, tags: Tags = NO_TAGS): number | undefined {
+    const cell = this.#gauges.get(tags.length === 0 ? name : this.#taggedKey(name, tags));
+    return cell?.touched ? cell.value : undefined;
+  }
+
+  /**
    * Registers a source that writes its figures at the end of each interval, just before the
    * snapshot is taken (for sources cheaper to read once than to push on every event).
    * Returns the function that unregisters it. A source that throws is skipped for that interval.
@@ -248,3 +286,5 @@ function addDropCounter(counters: Map<string, CounterPoint>, name: string, value
 
 /** The process-wide aggregator every source feeds and the running report drains. */
 export const processAggregator = new Aggregator();
+// A worker thread never reports by itself: its figures go to the main thread's report.
+if (!isMainThread) forwardToMainThread(processAggregator);

@@ -79,3 +79,20 @@ export const StatsdReceiverMetric = {
   /** Lines the statsd sink could not send: longer than a datagram, or unsendable (counted into the next delivery). */
   sinkDroppedLines: 'hmetrics.statsd.sink.dropped_lines',
 } as const;
+
+// --- topology (docs/topology.md) ---
+/** Figures of the worker threads whose numbers the main thread's report carries. */
+export const ThreadMetric = {
+  /** Mean event-loop utilisation (fraction 0–1) of the worker threads that reported this interval. */
+  eventLoopUsage: 'node.threads.eventloop.usage.percent',
+  /** Highest event-loop utilisation (fraction 0–1) of any one worker thread this interval. */
+  eventLoopUsageMax: 'node.threads.eventloop.usage.max',
+  /** Worker threads that reported this interval. */
+  active: 'node.threads.active',
+} as const;
+
+/** Figures of a cluster primary that merges its workers' snapshots. */
+export const ClusterMetric = {
+  /** Processes whose runtime figures this payload merges: the primary plus its live workers. */
+  processes: 'node.cluster.processes',
+} as const;

@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { debug } from '../debug.js';
+import type { Aggregator } from '../metrics/aggregator.js';
+import { ClusterReceiver } from './cluster-receiver.js';
+import { PRIMARY_ENV } from './role.js';
+import { ThreadReceiver } from './thread-receiver.js';
+
+const load = createRequire(import.meta.url);
+const ATTACHED = Symbol.for('hmetrics.topology.receivers.v1');
+type Holder = { [ATTACHED]?: boolean };
+
+/**
+ * Makes `aggregator` (the one the report loop drains) the destination of this process's worker
+ * threads and, in a cluster primary that announced itself, of its workers. Once per process
+ * (across package copies) and for the process's life: figures that arrive while a loop
+ * restarts wait in the aggregator, within its caps, for the next delivery.
+ *
+ * `interval`: the report interval, ms; a cluster worker silent for three of them no longer
+ * counts in the merged gauges.
+ */
+export function attachReceivers(aggregator: Aggregator, interval: number): void {
+  const holder = globalThis as Holder;
+  if (holder[ATTACHED]) return;
+  holder[ATTACHED] = true;
+  try {
+    const threads = new ThreadReceiver(aggregator);
+    const cluster = process.env[PRIMARY_ENV] === String(process.pid)
+      ? new ClusterReceiver(aggregator, load('node:cluster') as import('node:cluster').Cluster, 3 * interval)
+      : undefined;
+    aggregator.addPullSource((target) => {
+      threads.pull(target);
+      cluster?.pull(target);
+    });
+  } catch (error) {
+    debug(`worker figures will not be merged: ${(error as Error).message}`);
+  }
+}

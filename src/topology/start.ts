@@ -1,0 +1,65 @@
+import { createRequire } from 'node:module';
+import { debug } from '../debug.js';
+import { herokuCollectorConflict } from './heroku-collector.js';
+import { currentFacts, decideRole, PRIMARY_ENV } from './role.js';
+
+// Loaded only when onload has something to start: a process with no hmetrics variables pays
+// for none of it (node:worker_threads alone is ~26 internal modules, ~1.4 ms).
+const load = createRequire(import.meta.url);
+
+/** What onload does with the topology rule's answer. */
+export type Role =
+  | { readonly kind: 'report' }
+  | { readonly kind: 'thread' }
+  | { readonly kind: 'silent' }
+  | {
+    readonly kind: 'cluster-worker';
+    /** Starts sending snapshots to the primary every `interval` ms; stop() sends the last one. */
+    forward(interval: number): { stop(): Promise<void>; readonly done: Promise<void> };
+  };
+
+/**
+ * Applies the topology rule for onload. For the process that reports to an endpoint it also
+ * announces itself to the cluster workers it may fork (PRIMARY_ENV, inherited through the
+ * environment) and prints the one unasked line when Heroku's own collector runs beside it.
+ * Never throws: when the facts cannot be read, the process reports as before.
+ */
+export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: boolean): Role {
+  if (!endpoint && !anyArea) return { kind: 'silent' };
+  let role: ReturnType<typeof decideRole> = { kind: 'report' };
+  try {
+    const { isMainThread } = load('node:worker_threads') as typeof import('node:worker_threads');
+    role = decideRole(currentFacts(isMainThread, env, () => (load('node:cluster') as import('node:cluster').Cluster).isWorker));
+  } catch (error) {
+    debug(`topology unknown, reporting from this process: ${(error as Error).message}`);
+  }
+  switch (role.kind) {
+    case 'silent':
+      debug(`not starting: ${role.reason}`);
+      return role;
+    case 'thread':
+      debug('worker thread: its figures go to the main thread\'s report');
+      return role;
+    case 'cluster-worker':
+      debug(`cluster worker: sending snapshots to the primary (pid ${role.primaryPid})`);
+      return {
+        kind: 'cluster-worker',
+        forward: (interval) =>
+          (load('./cluster-forwarder.js') as typeof import('./cluster-forwarder.js')).forwardToPrimary({ interval }),
+      };
+    case 'report':
+      if (endpoint) announceAndWarn(env, endpoint);
+      return role;
+  }
+}
+
+function announceAndWarn(env: NodeJS.ProcessEnv, endpoint: string): void {
+  env[PRIMARY_ENV] = String(process.pid);
+  const warning = herokuCollectorConflict(env, process.execArgv, endpoint);
+  if (warning === undefined) return;
+  try {
+    process.stderr.write(warning);
+  } catch {
+    // stderr closed: nothing more to do.
+  }
+}

@@ -1,0 +1,61 @@
+import { performance } from 'node:perf_hooks';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
+import type { Aggregator } from '../metrics/aggregator.js';
+import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
+
+/**
+ * The process-wide channel between worker threads and the main thread's report. Versioned:
+ * two copies of hmetrics with different wire formats never read each other's messages.
+ */
+export const THREAD_CHANNEL = 'hmetrics:threads:v1';
+
+/** What travels on THREAD_CHANNEL. */
+export type ThreadMessage =
+  | { readonly type: 'collect' }
+  | {
+    readonly type: 'snapshot';
+    readonly threadId: number;
+    /** The thread is exiting: its last figures, and forget its gauges. */
+    readonly final: boolean;
+    /** The thread's event-loop utilisation since its previous snapshot, fraction 0–1. */
+    readonly elu?: number;
+    readonly snapshot: WireSnapshot;
+  };
+
+/**
+ * Worker-thread side: whenever the main thread's report ends an interval it asks every thread
+ * to `collect`; this thread then drains its aggregator (its buffer calls, statsd and HTTP
+ * monitor figures) and posts the snapshot. A thread that exits posts what is left. Draining
+ * (`swap`) is what guarantees nothing is counted twice: each figure leaves the thread once.
+ * The channel is unref'd, so it never holds the thread open. Called once, by the aggregator
+ * module, in every worker thread.
+ */
+export function forwardToMainThread(aggregator: Aggregator): void {
+  try {
+    const channel = new BroadcastChannel(THREAD_CHANNEL);
+    channel.unref();
+    let previous = performance.eventLoopUtilization();
+    const send = (final: boolean): void => {
+      try {
+        const snapshot = aggregator.swap();
+        const current = performance.eventLoopUtilization();
+        const elu = performance.eventLoopUtilization(current, previous).utilization;
+        previous = current;
+        if (final && isEmptySnapshot(snapshot)) return;
+        const message: ThreadMessage = {
+          type: 'snapshot', threadId, final, snapshot: encodeSnapshot(snapshot),
+          ...(!final && Number.isFinite(elu) ? { elu } : {}),
+        };
+        channel.postMessage(message);
+      } catch {
+        // A thread's figures are never worth an exception in the app's thread.
+      }
+    };
+    channel.onmessage = (event: unknown) => {
+      if ((event as { data?: { type?: unknown } }).data?.type === 'collect') send(false);
+    };
+    process.on('exit', () => send(true));
+  } catch {
+    // No BroadcastChannel (should not happen on Node >= 20.19): the thread keeps its figures.
+  }
+}
