@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
+import { load } from '#load';
 import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
+import { shared } from './global-state.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
 import type { report as reportFunction } from './report.js';
@@ -9,7 +10,6 @@ import type { report as reportFunction } from './report.js';
 // import, 53 modules, +40 ms and +8.7 MB; this way, 7 modules, +14 ms and +2.1 MB).
 // require() of our ESM files is synchronous on Node >= 20.19, so whatever starts here (a CSM
 // reporter, say) exists before the app's own code runs.
-const load = createRequire(import.meta.url);
 const loadReport = (): typeof import('./report.js') => load('./report.js') as typeof import('./report.js');
 
 /** Heroku's floor for `METRICS_INTERVAL_OVERRIDE`. */
@@ -159,17 +159,17 @@ function startAreas(env: NodeJS.ProcessEnv): void {
   }
 }
 
-const STARTED = Symbol.for('hmetrics.onload.started');
-type StartedHolder = { [STARTED]?: Supervisor | null };
+/** What onload started in this process, for every copy of the package: undefined until it ran. */
+type StartedHolder = { started?: Supervisor | null };
 
 /**
  * What `import 'hmetrics/onload'` does. Idempotent across loads and package copies;
  * never throws; silent unless HMETRICS_VERBOSE or NODE_DEBUG=hmetrics.
  */
 export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | undefined {
-  const holder = globalThis as StartedHolder;
-  if (holder[STARTED] !== undefined) return holder[STARTED] ?? undefined;
-  holder[STARTED] = null;
+  const holder = shared<StartedHolder>('onload', () => ({}));
+  if (holder.started !== undefined) return holder.started ?? undefined;
+  holder.started = null;
   resetDebug(debugEnabled(env));
   const skip = skipReason(env);
   if (skip) {
@@ -184,7 +184,7 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
     return undefined;
   }
   const supervisor = supervise(endpoint, { interval: intervalFromEnv(env) });
-  holder[STARTED] = supervisor;
+  holder.started = supervisor;
   installSignalFlush(supervisor);
   return supervisor;
 }

@@ -1,5 +1,6 @@
 import { AlreadyStarted, InvalidOption } from './errors.js';
 import { debug } from './debug.js';
+import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
 import { AGGREGATOR_DEFAULTS, processAggregator, type Aggregator } from './metrics/aggregator.js';
@@ -136,7 +137,7 @@ interface Outlet {
  * endpoint. The next loop to the same endpoint sends it first, so a restart loses nothing.
  * Bounded: one carried-over snapshot per endpoint.
  */
-const undelivered = new Map<string, Snapshot>();
+const undelivered = shared('report.undelivered', () => new Map<string, Snapshot>());
 
 class ReportLoop {
   readonly #outlets: Outlet[];

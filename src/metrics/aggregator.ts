@@ -1,3 +1,4 @@
+import { shared } from '../global-state.js';
 import { InternalMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
@@ -246,5 +247,5 @@ function addDropCounter(counters: Map<string, CounterPoint>, name: string, value
   if (value > 0) counters.set(name, { name, tags: [], value });
 }
 
-/** The process-wide aggregator every source feeds and the running report drains. */
-export const processAggregator = new Aggregator();
+/** The process-wide aggregator every source feeds and the running report drains (one for every copy of the package). */
+export const processAggregator: Aggregator = shared('aggregator', () => new Aggregator());
