@@ -91,7 +91,6 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
     while (!controller.signal.aborted) {
       const started = now();
       current = run(controller.signal, endpoint, (err) => {
-        debug(`delivery failed: ${err.message}`);
         return err; // restart with backoff, as Heroku's collectors do
       }, { interval: options.interval });
       try {
@@ -176,13 +175,11 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
     debug(`not starting: ${skip}`);
     return undefined;
   }
+  if (debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
   startAreas(env);
   const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
   if (!endpoint) return undefined;
-  if (isReporting()) {
-    debug('a report loop already runs in this process; onload starts nothing');
-    return undefined;
-  }
+  if (isReporting()) return undefined; // the start story said so
   const supervisor = supervise(endpoint, { interval: intervalFromEnv(env) });
   holder.started = supervisor;
   installSignalFlush(supervisor);

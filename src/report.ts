@@ -1,5 +1,5 @@
 import { AlreadyStarted, InvalidOption } from './errors.js';
-import { debug } from './debug.js';
+import { logDelivery } from './delivery-log.js';
 import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
@@ -199,8 +199,15 @@ class ReportLoop {
       this.#outlets.map(async (outlet) => {
         const payload = outlet.pending ? carryOver(outlet.pending, snapshot, limits) : snapshot;
         outlet.pending = payload;
-        await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
+        const started = performance.now();
+        try {
+          await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
+        } catch (err) {
+          logDelivery(outlet.sink.label, payload, performance.now() - started, err);
+          throw err;
+        }
         outlet.pending = undefined;
+        logDelivery(outlet.sink.label, payload, performance.now() - started);
       }),
     );
     const failures: Error[] = [];
@@ -215,7 +222,6 @@ class ReportLoop {
   /** Hands failures to the error handler one at a time; an Error back from it stops the loop. */
   async #handle(failures: Error[], final = false): Promise<void> {
     for (const failure of failures) {
-      debug(failure.message);
       if (!this.#errHandler) continue;
       let verdict: unknown;
       try {
