@@ -26,30 +26,42 @@ interface FileState {
   passed: number;
   failed: number;
   skipped: number;
-  /** Tests (and suites) the file queued, and those reported so far: equal once it is all told. */
-  enqueued: number;
-  reported: number;
+  /** The runner has reported all of this file's results (it moved on to another file). */
+  reported: boolean;
   /** The file's own completion (process exit), which may arrive before its tests are reported. */
   completed: { durationMs: number; passed: boolean } | undefined;
   output: string;
   failures: string[];
 }
 
+/** Events the runner emits in reporting order, one file after another. */
+const REPORTING_ORDER = new Set(['test:start', 'test:pass', 'test:fail', 'test:plan']);
+
 /** Output a failing file printed, at most this many characters (its end, where the error is). */
 const OUTPUT_LIMIT = 8_000;
 
 /**
  * With concurrency, a file's events arrive in two orders: its completion when its process
- * exits, its tests' results when the runner gets to report them (sometimes later). A file's
- * line is printed once both are in: it completed and every test it queued was reported.
+ * exits (test:complete, test:enqueue …), its results when the runner reports them (test:start,
+ * test:pass, test:fail, test:plan), one file after another, sometimes well after the exit. A
+ * file's line is printed once both are in: it completed, and the report moved on to another
+ * file (or ended).
  */
 export default async function* quietReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
   const files = new Map<string, FileState>();
   const done = new Set<string>();
+  let reporting: string | undefined;
+  const finished = function* (file: string): Generator<string> {
+    const state = files.get(file);
+    if (state === undefined || state.completed === undefined || !state.reported) return;
+    yield fileLine(file, state);
+    files.delete(file);
+    done.add(file);
+  };
   const stateOf = (file: string): FileState => {
     let state = files.get(file);
     if (state === undefined) {
-      state = { path: [], passed: 0, failed: 0, skipped: 0, enqueued: 0, reported: 0, completed: undefined, output: '', failures: [] };
+      state = { path: [], passed: 0, failed: 0, skipped: 0, reported: false, completed: undefined, output: '', failures: [] };
       files.set(file, state);
     }
     return state;
@@ -62,20 +74,30 @@ export default async function* quietReporter(source: AsyncIterable<TestEvent>): 
       if (data.nesting === 0 && file === undefined) yield `# ${data.message ?? ''}\n`;
       continue;
     }
-    if (file === undefined) continue;
+    if (file === undefined) {
+      // The run's closing plan: every file's results are in.
+      if (type === 'test:plan') for (const state of files.values()) state.reported = true;
+      for (const name of [...files.keys()]) yield* finished(name);
+      continue;
+    }
     const isFile = data.name === file;
     const isSuite = data.details?.type === 'suite';
+    if (REPORTING_ORDER.has(type) && reporting !== file) {
+      const previous = reporting;
+      reporting = file;
+      if (previous !== undefined && files.has(previous)) {
+        files.get(previous)!.reported = true;
+        yield* finished(previous);
+      }
+    }
     if (done.has(file)) {
-      // Reported after the file's line (a test queued late): a failure is still shown in full.
+      // Reported after the file's line: a failure is still shown in full.
       if (type === 'test:fail' && !isFile && !(isSuite && !hasOwnError(data))) yield describeFailure([relativeName(file), data.name ?? ''], data);
       continue;
     }
     const state = stateOf(file);
     const nesting = data.nesting ?? 0;
     switch (type) {
-      case 'test:enqueue':
-        if (!isFile) state.enqueued++;
-        break;
       case 'test:stdout':
       case 'test:stderr':
         state.output = (state.output + (data.message ?? '')).slice(-OUTPUT_LIMIT);
@@ -84,18 +106,14 @@ export default async function* quietReporter(source: AsyncIterable<TestEvent>): 
         if (!isFile) state.path[nesting] = data.name ?? '';
         break;
       case 'test:pass':
-        if (isFile) break;
-        state.reported++;
-        if (isSuite) break;
+        if (isFile || isSuite) break;
         if (data.skip !== undefined || data.todo !== undefined) state.skipped++;
         else state.passed++;
         break;
       case 'test:fail':
-        // The file's own result is read from its test:complete.
-        if (isFile) break;
-        state.reported++;
-        // A suite fails because a test in it did, already told, unless a hook of its own threw.
-        if (isSuite && !hasOwnError(data)) break;
+        // The file's own result is read from its test:complete. A suite fails because a test
+        // in it did, already told, unless a hook of its own threw.
+        if (isFile || (isSuite && !hasOwnError(data))) break;
         state.failed++;
         state.failures.push(describeFailure([...state.path.slice(0, nesting), data.name ?? ''], data));
         break;
@@ -103,11 +121,7 @@ export default async function* quietReporter(source: AsyncIterable<TestEvent>): 
         if (isFile) state.completed = { durationMs: data.details?.duration_ms ?? 0, passed: data.details?.passed !== false };
         break;
     }
-    if (state.completed !== undefined && state.reported >= state.enqueued) {
-      yield fileLine(file, state);
-      files.delete(file);
-      done.add(file);
-    }
+    yield* finished(file);
   }
   // A file whose tests were not all reported (the run was cut short) is still named.
   for (const [file, state] of files) yield fileLine(file, state);
