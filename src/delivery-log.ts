@@ -7,7 +7,7 @@ import type { Snapshot } from './metrics/snapshot.js';
  * unless verbose mode is on. `label` is the sink's redacted endpoint.
  *
  * @example
- * // [hmetrics] delivered to https://metrics.example/…: 23 series in 14 ms
+ * // [hmetrics] delivered 23 series to https://metrics.example/… in 14 ms
  * // [hmetrics] delivery to https://metrics.example/… failed: HTTP 503 (10002 ms; 23 series kept for the next delivery)
  */
 export function logDelivery(label: string, snapshot: Snapshot, elapsedMs: number, failure?: unknown): void {
@@ -15,7 +15,7 @@ export function logDelivery(label: string, snapshot: Snapshot, elapsedMs: number
   const series = snapshot.counters.size + snapshot.gauges.size + snapshot.timers.size + snapshot.sets.size;
   const ms = Math.round(elapsedMs);
   if (failure === undefined) {
-    debug(`delivered to ${label}: ${series} series in ${ms} ms`);
+    debug(`delivered ${series} series to ${label} in ${ms} ms`);
     return;
   }
   // DeliveryFailed already names the endpoint: keep only its reason.

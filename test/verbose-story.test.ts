@@ -36,9 +36,9 @@ describe('verbose mode', () => {
       'interval 1000 ms (from HMETRICS_INTERVAL)',
       'not started: telemetry emitter (HMETRICS_TELEMETRY_URL unset), statsd receiver (HMETRICS_STATSD_LISTEN unset), AWS CSM (AWS_CSM_ENABLED unset), HTTP client monitor (HMETRICS_HTTP_CLIENT unset)',
     ]);
-    const deliveries = told.filter((line) => line.startsWith('delivered to'));
+    const deliveries = told.filter((line) => line.startsWith('delivered '));
     assert.ok(deliveries.length >= 1, result.stderr);
-    for (const line of deliveries) assert.match(line, new RegExp(`^delivered to http://127\\.0\\.0\\.1:${endpoint.port}/…: \\d+ series in \\d+ ms$`));
+    for (const line of deliveries) assert.match(line, new RegExp(`^delivered \\d+ series to http://127\\.0\\.0\\.1:${endpoint.port}/… in \\d+ ms$`));
     for (const secret of SECRETS) assert.ok(!result.stderr.includes(secret), `${secret} leaked`);
   });
 
