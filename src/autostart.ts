@@ -91,7 +91,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
     while (!controller.signal.aborted) {
       const started = now();
       current = run(controller.signal, endpoint, (err) => {
-        return err; // restart with backoff, as Heroku's collectors do
+        return err; // restart with backoff, as Heroku's collectors do (delivery-log.ts already told the failure)
       }, { interval: options.interval });
       try {
         await current;
