@@ -1,11 +1,25 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PACKAGE_ROOT } from './child.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs a command at low CPU priority: npm pack's build, tsc and Jest are heavy, and the test
+ * files running beside them (concurrency 2) measure timing. Their children inherit it.
+ */
+function run(file: string, args: readonly string[], options: Parameters<typeof execFileAsync>[2] = {}): Promise<{ stdout: string; stderr: string }> {
+  const running = execFileAsync(file, args, { ...options, encoding: 'utf8' });
+  try {
+    if (running.child.pid !== undefined) setPriority(running.child.pid, 15);
+  } catch {
+    // Not permitted here: run at normal priority.
+  }
+  return running as Promise<{ stdout: string; stderr: string }>;
+}
 
 /** What `npm pack` reads from the worktree: the build inputs and the files it ships. */
 const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'src', 'onload', 'README.md', 'LICENSE', 'CHANGELOG.md'];
