@@ -26,7 +26,7 @@ describe('verbose mode', () => {
   test('start: redacted endpoint and sink, interval and its variable, areas left off; then one line per delivery', async () => {
     endpoint.respond = () => ({ status: 200 });
     const result = await runNode({
-      args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1700)'],
+      args: [...ONLOAD, '-e', 'setTimeout(() => {}, 3000)'],
       env: { HEROKU_METRICS_URL: secretUrl(), HMETRICS_INTERVAL: '1000', HMETRICS_VERBOSE: '1' },
     });
     assert.equal(result.code, 0);
@@ -46,7 +46,7 @@ describe('verbose mode', () => {
     endpoint.respond = () => ({ status: 500 });
     for (const env of [{ HMETRICS_VERBOSE: '1' }, { NODE_DEBUG: 'http2,hmetrics' }]) {
       const result = await runNode({
-        args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1600)'],
+        args: [...ONLOAD, '-e', 'setTimeout(() => {}, 3000)'],
         env: { HEROKU_METRICS_URL: secretUrl(), HMETRICS_INTERVAL: '1000', ...env },
       });
       assert.equal(result.code, 0);

@@ -29,6 +29,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
 }
 
+// The tests that use these live in test/whole-package/, whose name sorts after every other
+// test file: the runner starts files in path order, so these CPU-heavy ones (npm pack, tsc,
+// Jest) run last instead of beside the timing tests.
+
 /**
  * Runs `npm pack` (its prepack build included) on a copy of the worktree in a temporary
  * directory and returns the tarball's path. A copy, because prepack empties `dist/`, where the

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runNode } from './helpers/child.js';
-import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
-import { packWorktree, removeDir, scratchProject } from './helpers/packed.js';
-import { until } from './helpers/wait.js';
+import { runNode } from '../helpers/child.js';
+import { HerokuEndpoint } from '../helpers/heroku-endpoint.js';
+import { packWorktree, removeDir, scratchProject } from '../helpers/packed.js';
+import { until } from '../helpers/wait.js';
 
 // The dual-package hazard: the ESM and CommonJS builds are two module instances in one process.
 // Both must share one report loop, one aggregator and one telemetry buffer, or numbers recorded

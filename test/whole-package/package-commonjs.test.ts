@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { packWorktree, removeDir, runTool, scratchProject } from './helpers/packed.js';
+import { packWorktree, removeDir, runTool, scratchProject } from '../helpers/packed.js';
 
 // CommonJS consumers of the packed tarball, with the real tools: Jest 30 and 29 in their
 // default CommonJS mode (no transform config), and tsc with module commonjs and node10
