@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
+import { load } from '#load';
 import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
+import { shared } from './global-state.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
 import type { report as reportFunction } from './report.js';
@@ -10,7 +11,6 @@ import { topologyRole, type Role } from './topology/start.js';
 // import, 53 modules, +40 ms and +8.7 MB; this way, 7 modules, +14 ms and +2.1 MB).
 // require() of our ESM files is synchronous on Node >= 20.19, so whatever starts here (a CSM
 // reporter, say) exists before the app's own code runs.
-const load = createRequire(import.meta.url);
 const loadReport = (): typeof import('./report.js') => load('./report.js') as typeof import('./report.js');
 
 /** Heroku's floor for `METRICS_INTERVAL_OVERRIDE`. */
@@ -92,8 +92,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
     while (!controller.signal.aborted) {
       const started = now();
       current = run(controller.signal, endpoint, (err) => {
-        debug(`delivery failed: ${err.message}`);
-        return err; // restart with backoff, as Heroku's collectors do
+        return err; // restart with backoff, as Heroku's collectors do (delivery-log.ts already told the failure)
       }, { interval: options.interval });
       try {
         await current;
@@ -162,37 +161,35 @@ function startAreas(env: NodeJS.ProcessEnv, role: Role): void {
   }
 }
 
-const STARTED = Symbol.for('hmetrics.onload.started');
-type StartedHolder = { [STARTED]?: Supervisor | null };
+/** What onload started in this process, for every copy of the package: undefined until it ran. */
+type StartedHolder = { started?: Supervisor | null };
 
 /**
  * What `import 'hmetrics/onload'` does. Idempotent across loads and package copies;
  * never throws; silent unless HMETRICS_VERBOSE or NODE_DEBUG=hmetrics.
  */
 export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | undefined {
-  const holder = globalThis as StartedHolder;
-  if (holder[STARTED] !== undefined) return holder[STARTED] ?? undefined;
-  holder[STARTED] = null;
+  const holder = shared<StartedHolder>('onload', () => ({}));
+  if (holder.started !== undefined) return holder.started ?? undefined;
+  holder.started = null;
   resetDebug(debugEnabled(env));
   const skip = skipReason(env);
   if (skip) {
     debug(`not starting: ${skip}`);
     return undefined;
   }
+  if (debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
   const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
   // The topology rule (docs/topology.md): report, forward to whoever reports, or stay silent.
   const role = topologyRole(env, endpoint, AREAS.some((area) => area.wanted(env)));
   if (role.kind === 'silent') return undefined;
   startAreas(env, role);
   if (!endpoint || role.kind === 'thread') return undefined;
-  if (isReporting()) {
-    debug('a report loop already runs in this process; onload starts nothing');
-    return undefined;
-  }
+  if (isReporting()) return undefined; // the start story said so
   const supervisor = role.kind === 'cluster-worker'
     ? role.forward(intervalFromEnv(env))
     : supervise(endpoint, { interval: intervalFromEnv(env) });
-  holder[STARTED] = supervisor;
+  holder.started = supervisor;
   installSignalFlush(supervisor);
   return supervisor;
 }

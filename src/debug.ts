@@ -25,6 +25,12 @@ export function debug(message: string): void {
   }
 }
 
+/** True when debug lines are written: lets a caller skip building a message nobody reads. */
+export function debugging(): boolean {
+  enabled ??= debugEnabled();
+  return enabled;
+}
+
 /** Tests and onload re-read the environment through this. */
 export function resetDebug(value?: boolean): void {
   enabled = value;

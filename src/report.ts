@@ -1,6 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
-import { debug } from './debug.js';
+import { logDelivery } from './delivery-log.js';
+import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
 import { AGGREGATOR_DEFAULTS, processAggregator, type Aggregator } from './metrics/aggregator.js';
@@ -141,7 +142,7 @@ interface Outlet {
  * endpoint. The next loop to the same endpoint sends it first, so a restart loses nothing.
  * Bounded: one carried-over snapshot per endpoint.
  */
-const undelivered = new Map<string, Snapshot>();
+const undelivered = shared('report.undelivered', () => new Map<string, Snapshot>());
 
 class ReportLoop {
   readonly #outlets: Outlet[];
@@ -203,8 +204,15 @@ class ReportLoop {
       this.#outlets.map(async (outlet) => {
         const payload = outlet.pending ? carryOver(outlet.pending, snapshot, limits) : snapshot;
         outlet.pending = payload;
-        await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
+        const started = performance.now();
+        try {
+          await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
+        } catch (err) {
+          logDelivery(outlet.sink.label, payload, performance.now() - started, err);
+          throw err;
+        }
         outlet.pending = undefined;
+        logDelivery(outlet.sink.label, payload, performance.now() - started);
       }),
     );
     const failures: Error[] = [];
@@ -219,7 +227,6 @@ class ReportLoop {
   /** Hands failures to the error handler one at a time; an Error back from it stops the loop. */
   async #handle(failures: Error[], final = false): Promise<void> {
     for (const failure of failures) {
-      debug(failure.message);
       if (!this.#errHandler) continue;
       let verdict: unknown;
       try {

@@ -1,5 +1,6 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { InvalidOption } from '../errors.js';
+import { shared } from '../global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
 import { OWN_REQUEST } from '../sinks/http-post.js';
@@ -39,7 +40,8 @@ interface Monitor {
   readonly unsubscribe: () => void;
 }
 
-let monitor: Monitor | undefined;
+// One monitor per process, whichever copy of the package enabled it: two would count each request twice.
+const active = shared<{ monitor?: Monitor | undefined }>('http-client-monitor', () => ({}));
 
 /**
  * Observes every outgoing request made with `http`, `https` or `fetch` through
@@ -143,7 +145,7 @@ export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}):
   ];
   for (const [name, handler] of subscriptions) diagnostics_channel.subscribe(name, handler);
   const removeSource = aggregator.addPullSource(() => hosts.reset());
-  monitor = {
+  active.monitor = {
     aggregator, now, hosts,
     unsubscribe: () => {
       live = false;
@@ -155,13 +157,13 @@ export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}):
 
 /** Stops observing outgoing requests: every channel is unsubscribed. */
 export function disableHttpClientMonitor(): void {
-  monitor?.unsubscribe();
-  monitor = undefined;
+  active.monitor?.unsubscribe();
+  active.monitor = undefined;
 }
 
 /** True while the outgoing-HTTP monitor is subscribed. */
 export function isHttpClientMonitorEnabled(): boolean {
-  return monitor !== undefined;
+  return active.monitor !== undefined;
 }
 
 interface HttpClientRequest {

@@ -1,5 +1,6 @@
 import { debug } from '../debug.js';
 import { InvalidOption } from '../errors.js';
+import { shared } from '../global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { InternalMetric } from '../metrics/names.js';
 import { parseCsmAddress } from './address.js';
@@ -153,10 +154,10 @@ export class CsmReporter {
   }
 }
 
-// The one reporter lives on globalThis, so `onload` and the app (even through two copies of
-// hmetrics, or the ESM and --require entries) share it, as the AWS SDKs' CSM does per process.
-const REPORTER = Symbol.for('hmetrics.csm.reporter');
-type ReporterHolder = { [REPORTER]?: CsmReporter };
+// The one reporter is process-wide state, so `onload` and the app (even through two copies of
+// hmetrics, or the ESM and CommonJS builds) share it, as the AWS SDKs' CSM does per process.
+type ReporterHolder = { reporter?: CsmReporter };
+const holder = (): ReporterHolder => shared<ReporterHolder>('csm.reporter', () => ({}));
 
 /**
  * Starts client-side monitoring and returns the process' one reporter. Calling it again with
@@ -168,8 +169,7 @@ type ReporterHolder = { [REPORTER]?: CsmReporter };
  * reporter.injectHandlers(new DynamoDBClient({}));
  */
 export function start(clientId: string, address: string, options?: CsmOptions): CsmReporter {
-  const holder = globalThis as ReporterHolder;
-  const running = holder[REPORTER];
+  const running = holder().reporter;
   if (running !== undefined) {
     const requestedId = typeof clientId === 'string' ? truncate(clientId, CSM_FIELD_LIMITS.ClientId) : clientId;
     if (running.clientId !== requestedId || running.address !== address) {
@@ -178,11 +178,11 @@ export function start(clientId: string, address: string, options?: CsmOptions): 
     return running;
   }
   const reporter = new CsmReporter(clientId, address, options);
-  holder[REPORTER] = reporter;
+  holder().reporter = reporter;
   return reporter;
 }
 
 /** The running reporter, or `undefined` before `start()`. */
 export function get(): CsmReporter | undefined {
-  return (globalThis as ReporterHolder)[REPORTER];
+  return holder().reporter;
 }

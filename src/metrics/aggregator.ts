@@ -1,3 +1,4 @@
+import { shared } from '../global-state.js';
 import { InternalMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
@@ -284,7 +285,12 @@ function addDropCounter(counters: Map<string, CounterPoint>, name: string, value
   if (value > 0) counters.set(name, { name, tags: [], value });
 }
 
-/** The process-wide aggregator every source feeds and the running report drains. */
-export const processAggregator = new Aggregator();
-// A worker thread never reports by itself: its figures go to the main thread's report.
-if (!isMainThread) forwardToMainThread(processAggregator);
+/**
+ * The process-wide aggregator every source feeds and the running report drains (one for every
+ * copy of the package). In a worker thread it forwards to the main thread's report, once.
+ */
+export const processAggregator: Aggregator = shared('aggregator', () => {
+  const aggregator = new Aggregator();
+  if (!isMainThread) forwardToMainThread(aggregator);
+  return aggregator;
+});

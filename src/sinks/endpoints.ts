@@ -1,19 +1,18 @@
-import { createRequire } from 'node:module';
+import { load } from '#load';
 import { HerokuMetricsURLUnset, InvalidEndpoint } from '../errors.js';
 import { redactEndpoint } from '../redact.js';
 import type { Sink, SinkOptions } from './sink.js';
 
 // A sink's modules load only when an endpoint uses its scheme (startup cost of onload).
-const load = createRequire(import.meta.url);
 const heroku = (url: URL, options: SinkOptions): Sink =>
-  new (load('./heroku.js') as typeof import('./heroku.js')).HerokuSink(url, options);
+  new (load('./sinks/heroku.js') as typeof import('./heroku.js')).HerokuSink(url, options);
 
 /** The schemes a sink speaks, and the sink each one builds. */
 const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
   'http:': heroku,
   'https:': heroku,
-  'udp:': (url, options) => new (load('./statsd.js') as typeof import('./statsd.js')).StatsdSink(url, options),
-  'log:': (_url, options) => new (load('./log.js') as typeof import('./log.js')).LogSink(options),
+  'udp:': (url, options) => new (load('./sinks/statsd.js') as typeof import('./statsd.js')).StatsdSink(url, options),
+  'log:': (_url, options) => new (load('./sinks/log.js') as typeof import('./log.js')).LogSink(options),
 };
 
 /**

@@ -1,4 +1,5 @@
 import { debug } from '../debug.js';
+import { shared } from '../global-state.js';
 import { listen, RECEIVER_DEFAULTS, type StatsdReceiver } from './receiver.js';
 
 /** Where `HMETRICS_STATSD_LISTEN` says to bind. */
@@ -30,8 +31,9 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   return port <= 65535 ? { host, port } : undefined;
 }
 
-const RUNNING = Symbol.for('hmetrics.statsd.receiver');
-type Holder = { [RUNNING]?: Promise<StatsdReceiver | undefined> };
+type Holder = { running?: Promise<StatsdReceiver | undefined> };
+/** The receiver onload started, process-wide (every copy of the package sees the same one). */
+const holder = (): Holder => shared<Holder>('statsd.receiver', () => ({}));
 
 /**
  * Starts the statsd receiver when `HMETRICS_STATSD_LISTEN=[host:]port` is set, once per process
@@ -43,8 +45,7 @@ export function startStatsdFromEnv(env: NodeJS.ProcessEnv): void {
   try {
     const raw = env['HMETRICS_STATSD_LISTEN'];
     if (raw === undefined || raw.trim() === '') return;
-    const holder = globalThis as Holder;
-    if (holder[RUNNING] !== undefined) return;
+    if (holder().running !== undefined) return;
     const address = parseListenAddress(raw);
     if (address === undefined) {
       debug(`statsd receiver not started: HMETRICS_STATSD_LISTEN must be [host:]port, got ${JSON.stringify(raw.slice(0, 100))}`);
@@ -58,7 +59,7 @@ export function startStatsdFromEnv(env: NodeJS.ProcessEnv): void {
     }
     const endpoints = ((env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim()).split(/\s+/).filter(Boolean);
     const forwarderOnly = endpoints.length > 0 && endpoints.every((e) => e.toLowerCase().startsWith('udp:'));
-    holder[RUNNING] = listen({ ...address, maxSeries, counterRates: !forwarderOnly }).then(
+    holder().running = listen({ ...address, maxSeries, counterRates: !forwarderOnly }).then(
       (receiver) => {
         const bound = receiver.address();
         debug(`statsd receiver listening on ${bound ? `${bound.address}:${bound.port}` : raw}`);
@@ -76,5 +77,5 @@ export function startStatsdFromEnv(env: NodeJS.ProcessEnv): void {
 
 /** The receiver `onload` started, once it is bound (undefined when none runs). */
 export function envStatsdReceiver(): Promise<StatsdReceiver | undefined> {
-  return (globalThis as Holder)[RUNNING] ?? Promise.resolve(undefined);
+  return holder().running ?? Promise.resolve(undefined);
 }

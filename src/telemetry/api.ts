@@ -2,7 +2,8 @@ import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption, type HmetricsError } from '../errors.js';
 import { redactEndpoint } from '../redact.js';
 import { BUFFER_DEFAULTS, TelemetryBuffer } from './buffer.js';
-import { createRequire } from 'node:module';
+import { load } from '#load';
+import { shared } from '../global-state.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
 import type { Emitter, EmitterOptions } from './emitter.js';
 import { TelemetryAlreadyEmitting, TelemetryAlreadyInitialized, TelemetryNotInitialized } from './errors.js';
@@ -22,11 +23,14 @@ export interface TelemetryOptions {
   readonly maxStringLength?: number;
 }
 
-// The module state: one buffer per copy of the package, one init and one emitter per process.
-const buffer = new TelemetryBuffer();
-let instanceId: string | undefined;
-let emitter: Emitter | undefined;
-const loadModule = createRequire(import.meta.url);
+// One buffer, one init and one emitter per process, shared by every copy of the package.
+interface TelemetryState {
+  readonly buffer: TelemetryBuffer;
+  instanceId: string | undefined;
+  emitter: Emitter | undefined;
+}
+const state = shared<TelemetryState>('telemetry', () => ({ buffer: new TelemetryBuffer(), instanceId: undefined, emitter: undefined }));
+const buffer = state.buffer;
 
 /**
  * Sets the value of `key`, replacing whatever it held. A number is also the gauge `key` in the
@@ -91,7 +95,7 @@ export function reset(): void {
  * `TelemetryAlreadyInitialized` on a second call.
  */
 export function init(id: string, disabledKeys: readonly string[] = [], options: TelemetryOptions = {}): void {
-  if (instanceId !== undefined) throw new TelemetryAlreadyInitialized();
+  if (state.instanceId !== undefined) throw new TelemetryAlreadyInitialized();
   if (typeof id !== 'string' || id.length === 0 || id.length > 128 || /^[0-]+$/.test(id)) {
     throw new InvalidOption(`Expected \`instanceId\` to be a non-empty id (at most 128 characters, not all zeros), got ${JSON.stringify(String(id).slice(0, 40))}`);
   }
@@ -103,7 +107,7 @@ export function init(id: string, disabledKeys: readonly string[] = [], options: 
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new InvalidOption(`Expected \`onError\` to be a function, got ${describeOption(options.onError)}`);
   }
-  instanceId = id;
+  state.instanceId = id;
   buffer.configure({ maxItems, maxStringLength });
   buffer.onError = options.onError;
   buffer.disable(disabledKeys, 'user');
@@ -121,8 +125,8 @@ export function init(id: string, disabledKeys: readonly string[] = [], options: 
  * startEmitting('https://telemetry.example.com/v1/update');
  */
 export function startEmitting(endpoint: string, options: EmitterOptions = {}): void {
-  if (instanceId === undefined) throw new TelemetryNotInitialized();
-  if (emitter !== undefined) throw new TelemetryAlreadyEmitting();
+  if (state.instanceId === undefined) throw new TelemetryNotInitialized();
+  if (state.emitter !== undefined) throw new TelemetryAlreadyEmitting();
   let url: URL;
   try {
     url = new URL(String(endpoint).trim());
@@ -139,10 +143,10 @@ export function startEmitting(endpoint: string, options: EmitterOptions = {}): v
   };
   // The emitter and its HTTP client load only now: `import 'hmetrics/onload'` re-exports this
   // module, and most processes never emit (each module loaded costs startup time).
-  const { Emitter: EmitterClass } = loadModule('./emitter.js') as typeof import('./emitter.js');
-  emitter = new EmitterClass(url, instanceId, buffer, (error) => reportError(error), settings);
-  emitter.start();
-  debug(`telemetry: emitting to ${emitter.label} as ${instanceId}`);
+  const { Emitter: EmitterClass } = load('./telemetry/emitter.js') as typeof import('./emitter.js');
+  state.emitter = new EmitterClass(url, state.instanceId, buffer, (error) => reportError(error), settings);
+  state.emitter.start();
+  debug(`telemetry: emitting to ${state.emitter.label} as ${state.instanceId}`);
 }
 
 /**
@@ -151,7 +155,7 @@ export function startEmitting(endpoint: string, options: EmitterOptions = {}): v
  * when it was delivered (or there was nothing to stop).
  */
 export function stopEmitting(): Promise<HmetricsError | undefined> {
-  return emitter === undefined ? Promise.resolve(undefined) : emitter.stop().catch(() => undefined);
+  return state.emitter === undefined ? Promise.resolve(undefined) : state.emitter.stop().catch(() => undefined);
 }
 
 function reportError(error: HmetricsError): void {
@@ -191,8 +195,8 @@ export function telemetryBufferForTests(): TelemetryBuffer {
  * design, and each test needs a fresh start. Abandons the emitter without a final emission.
  */
 export function resetForTests(): void {
-  emitter?.abandon();
-  emitter = undefined;
-  instanceId = undefined;
+  state.emitter?.abandon();
+  state.emitter = undefined;
+  state.instanceId = undefined;
   buffer.clearAll();
 }

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { load } from '#load';
 import type * as Api from './api.js';
 
 /**
@@ -9,10 +9,9 @@ import type * as Api from './api.js';
  * `require()` of our ESM files is synchronous on Node >= 20.19 and shares the module cache
  * with `import`, so both entries reach one buffer. See each function in `hmetrics` for docs.
  */
-const load = createRequire(import.meta.url);
 let api: typeof Api | undefined;
 function real(): typeof Api {
-  return (api ??= load('./api.js') as typeof Api);
+  return (api ??= load('./telemetry/api.js') as typeof Api);
 }
 
 export const set: typeof Api.set = (key, value) => real().set(key, value);

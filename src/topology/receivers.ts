@@ -1,13 +1,11 @@
-import { createRequire } from 'node:module';
+import { load } from '#load';
 import { debug } from '../debug.js';
+import { shared } from '../global-state.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { ClusterReceiver } from './cluster-receiver.js';
 import { PRIMARY_ENV } from './role.js';
 import { ThreadReceiver } from './thread-receiver.js';
 
-const load = createRequire(import.meta.url);
-const ATTACHED = Symbol.for('hmetrics.topology.receivers.v1');
-type Holder = { [ATTACHED]?: boolean };
 
 /**
  * Makes `aggregator` (the one the report loop drains) the destination of this process's worker
@@ -19,9 +17,9 @@ type Holder = { [ATTACHED]?: boolean };
  * counts in the merged gauges.
  */
 export function attachReceivers(aggregator: Aggregator, interval: number): void {
-  const holder = globalThis as Holder;
-  if (holder[ATTACHED]) return;
-  holder[ATTACHED] = true;
+  const receivers = shared('topology.receivers', () => ({ attached: false }));
+  if (receivers.attached) return;
+  receivers.attached = true;
   try {
     const threads = new ThreadReceiver(aggregator);
     const cluster = process.env[PRIMARY_ENV] === String(process.pid)

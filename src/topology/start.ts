@@ -1,11 +1,10 @@
-import { createRequire } from 'node:module';
+import { load } from '#load';
 import { debug } from '../debug.js';
 import { herokuCollectorConflict } from './heroku-collector.js';
 import { currentFacts, decideRole, PRIMARY_ENV } from './role.js';
 
 // Loaded only when onload has something to start: a process with no hmetrics variables pays
 // for none of it (node:worker_threads alone is ~26 internal modules, ~1.4 ms).
-const load = createRequire(import.meta.url);
 
 /** What onload does with the topology rule's answer. */
 export type Role =
@@ -45,7 +44,7 @@ export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: 
       return {
         kind: 'cluster-worker',
         forward: (interval) =>
-          (load('./cluster-forwarder.js') as typeof import('./cluster-forwarder.js')).forwardToPrimary({ interval }),
+          (load('./topology/cluster-forwarder.js') as typeof import('./cluster-forwarder.js')).forwardToPrimary({ interval }),
       };
     case 'report':
       if (endpoint) announceAndWarn(env, endpoint);

@@ -26,13 +26,15 @@ export interface ChildOptions {
    * (an app can wait on it); otherwise stdin is closed at once.
    */
   readonly onSpawn?: (write: (text: string) => void) => void;
+  /** Working directory, e.g. a scratch consumer project. @default the package root */
+  readonly cwd?: string;
 }
 
 /** Runs `node …` in a clean environment and collects what it printed and how it ended. */
 export function runNode(options: ChildOptions): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...options.args], {
-      cwd: PACKAGE_ROOT,
+      cwd: options.cwd ?? PACKAGE_ROOT,
       env: { PATH: process.env['PATH'] ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
