@@ -87,5 +87,5 @@ export {
   disableHttpClientMonitor,
   isHttpClientMonitorEnabled,
   HTTP_CLIENT_MONITOR_DEFAULTS,
-} from './csm/http-monitor.js';
-export type { HttpClientMonitorOptions } from './csm/http-monitor.js';
+} from './http-monitor/monitor.js';
+export type { HttpClientMonitorOptions } from './http-monitor/monitor.js';

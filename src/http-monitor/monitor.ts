@@ -2,7 +2,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import { InvalidOption } from '../errors.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
-import { OWN_REQUEST } from '../sinks/http-post.js';
+import { OWN_REQUEST } from '../transport/http.js';
 import { HostTags } from './host-tags.js';
 
 /** Options of `enableHttpClientMonitor()`. */
