@@ -8,9 +8,12 @@
  *    statsd's own packet handler timed inside its process on the same datagrams.
  * 3. Sink encoding: one interval of 10 000 series into statsd datagrams, vs hot-shots formatting
  *    the same metrics (its mock mode formats every line and keeps it in memory).
+ * 4. Name shapes: server ingest of 10 000 series whose names differ at the start, in the middle,
+ *    at the end, or only in a tag — each shape must stay within 1.5× of the best (a series table
+ *    keyed by part of the name made the middle shape ~100× slower).
  *
  * Run: npm run build && node dist/bench/statsd.bench.js  (`--quick` for a shorter run,
- * `--no-udp` to skip the loopback measurement)
+ * `--no-udp` to skip the loopback measurement, `--shapes` for the name shapes alone)
  */
 import { fork, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -365,8 +368,60 @@ function encodeBench(): string[] {
   return [`| sink encoding, 10 000 series (one interval → ${datagrams} datagrams of ≤ 1432 B), ms | ${a.toFixed(2)} | ${b.toFixed(2)} (hot-shots mock) | ${(a / b).toFixed(2)}× |`];
 }
 
+// ---------- 4. name shapes ----------
+
+/** The series of each shape: 10 000 names (or tag values) that differ only where the shape says. */
+const NAME_SHAPES: ReadonlyArray<readonly [string, (i: number) => string]> = [
+  ['start', (i) => `${i}.app.requests.count:1|c`],
+  ['middle', (i) => `app.${i}.requests.count:1|c`],
+  ['end', (i) => `app.requests.count.${i}:1|c`],
+  ['tag', (i) => `app.requests.count:1|c|#id:${i}`],
+];
+
+/** ~1400-byte datagrams holding every series of a shape `repeat` times. */
+function shapeDatagrams(line: (i: number) => string, series: number, repeat: number): { datagrams: string[]; lines: number } {
+  const datagrams: string[] = [];
+  let parts: string[] = [];
+  let bytes = 0;
+  for (let r = 0; r < repeat; r++) {
+    for (let i = 0; i < series; i++) {
+      const text = line(i);
+      if (bytes + text.length + 1 > 1400) { datagrams.push(parts.join('\n')); parts = []; bytes = 0; }
+      parts.push(text);
+      bytes += text.length + 1;
+    }
+  }
+  if (parts.length > 0) datagrams.push(parts.join('\n'));
+  return { datagrams, lines: series * repeat };
+}
+
+function shapesBench(): string[] {
+  const rates = new Map<string, number[]>(NAME_SHAPES.map(([shape]) => [shape, []]));
+  const work = NAME_SHAPES.map(([shape, line]) => [shape, shapeDatagrams(line, 10_000, 3)] as const);
+  for (let round = 0; round < (QUICK ? 3 : 7); round++) {
+    for (const [shape, { datagrams, lines }] of round % 2 === 0 ? work : [...work].reverse()) {
+      const aggregator = new Aggregator({ maxSeries: 20_000 });
+      const receiver = new StatsdReceiver({ aggregator, counterRates: false });
+      const start = performance.now();
+      for (const d of datagrams) receiver.ingest(d);
+      rates.get(shape)!.push(lines / ((performance.now() - start) / 1000));
+      void receiver.close();
+    }
+  }
+  const medians = NAME_SHAPES.map(([shape]) => [shape, median(rates.get(shape)!)] as const);
+  const best = Math.max(...medians.map(([, rate]) => rate));
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  return medians.map(([shape, rate]) =>
+    `| name shape: 10 000 series differing at the ${shape === 'tag' ? 'tag value' : shape}, lines/s in process (3 lines per series) | ${fmt(rate)} | – | ${(best / rate).toFixed(2)}× slower than the best shape |`);
+}
+
 async function main(): Promise<void> {
   const rows: string[] = [];
+  if (process.argv.includes('--shapes')) {
+    for (const row of shapesBench()) console.log(row);
+    return;
+  }
+  rows.push(...shapesBench());
   rows.push(...(await ingestBench()));
   rows.push(...encodeBench());
   if (!process.argv.includes("--no-udp")) rows.push(...(await receiverBench()));
