@@ -46,6 +46,8 @@ export {
 export type { TelemetryOptions } from './telemetry/api.js';
 export { fastHash } from './telemetry/fast-hash.js';
 export type { EmitterOptions } from './telemetry/emitter.js';
+export { TELEMETRY_CHANNELS } from './telemetry/channels.js';
+export type { ScheduleReason, TelemetryScheduleMessage, TelemetryPostMessage } from './telemetry/channels.js';
 export type { TelemetryValue, UniqueValue } from './telemetry/values.js';
 export {
   TelemetryTypeClash,

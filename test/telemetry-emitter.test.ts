@@ -7,7 +7,8 @@ import {
   TelemetryBadResponse, TelemetryEmissionFailed, TelemetryRefused, TelemetryServerError, type HmetricsError,
 } from '../src/index.js';
 import { resetForTests, telemetryBufferForTests } from '../src/telemetry/api.js';
-import { emitterHooks, type ScheduleReason } from '../src/telemetry/emitter.js';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { TELEMETRY_CHANNELS, type ScheduleReason, type TelemetryScheduleMessage } from 'hmetrics';
 
 /** One request as the loopback telemetry server received it. */
 interface Received {
@@ -74,11 +75,23 @@ let wake: (() => void) | undefined;
 const buffer = telemetryBufferForTests();
 const ONE_HOUR = 3_600_000;
 
+// The emitter's public diagnostics channels tell when it arms a timer and when it posts.
+const onSchedule = (message: unknown): void => {
+  const { delay, reason } = message as TelemetryScheduleMessage;
+  schedules.push({ delay, reason });
+  wake?.();
+};
+const onPost = (): void => { posts++; };
+
 before(async () => {
   server = new TelemetryServer();
   await server.listen();
+  diagnostics_channel.subscribe(TELEMETRY_CHANNELS.schedule, onSchedule);
+  diagnostics_channel.subscribe(TELEMETRY_CHANNELS.post, onPost);
 });
 after(async () => {
+  diagnostics_channel.unsubscribe(TELEMETRY_CHANNELS.schedule, onSchedule);
+  diagnostics_channel.unsubscribe(TELEMETRY_CHANNELS.post, onPost);
   await server.close();
 });
 
@@ -90,8 +103,6 @@ beforeEach(() => {
   errors = [];
   schedules = [];
   posts = 0;
-  emitterHooks.scheduled = (delay, reason) => { schedules.push({ delay, reason }); wake?.(); };
-  emitterHooks.posting = () => { posts++; };
   mock.timers.enable({ apis: ['setTimeout'] });
 });
 

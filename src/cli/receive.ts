@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatPayload, type HerokuPayload } from './format-payload.js';
+import { bracketHost } from '../util/ipv6.js';
 
 /** Options of the local Heroku-endpoint stand-in. */
 export interface ReceiverOptions {
@@ -68,7 +69,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const host = bracketHost(address);
   return {
     url: `http://${host}:${port}/`,
     port,

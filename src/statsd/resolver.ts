@@ -1,4 +1,5 @@
 import { debug } from '../debug.js';
+import { unbracketHost } from '../util/ipv6.js';
 
 /** Resolves a host name to one address, like `dns.promises.lookup(hostname)`. */
 export type LookupFunction = (hostname: string) => Promise<{ address: string; family: number }>;
@@ -34,7 +35,7 @@ export class HostResolver {
 
   constructor(hostname: string, options: { lookup?: LookupFunction | undefined; refreshInterval: number; lookupTimeout?: number; now: () => number }) {
     // URL keeps IPv6 literals bracketed: `udp://[::1]:8125` has hostname `[::1]`.
-    const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+    const host = unbracketHost(hostname);
     this.#host = host;
     this.#lookup = options.lookup;
     this.#refreshInterval = options.refreshInterval;
