@@ -399,7 +399,7 @@ function shapesBench(): string[] {
   const rates = new Map<string, number[]>(NAME_SHAPES.map(([shape]) => [shape, []]));
   const work = NAME_SHAPES.map(([shape, line]) => [shape, shapeDatagrams(line, 10_000, 3)] as const);
   // Round 0 warms the JIT up and is not counted.
-  for (let round = 0; round <= (QUICK ? 3 : 7); round++) {
+  for (let round = 0; round <= (QUICK ? 5 : 15); round++) {
     for (const [shape, { datagrams, lines }] of round % 2 === 0 ? work : [...work].reverse()) {
       const aggregator = new Aggregator({ maxSeries: 20_000 });
       const receiver = new StatsdReceiver({ aggregator, counterRates: false });
@@ -409,11 +409,14 @@ function shapesBench(): string[] {
       void receiver.close();
     }
   }
-  const medians = NAME_SHAPES.map(([shape]) => [shape, median(rates.get(shape)!)] as const);
-  const best = Math.max(...medians.map(([, rate]) => rate));
+  // Rounds are short (~30 ms): on a shared machine one scheduling stall swings a round by 5×, so
+  // the fastest round (the least disturbed) is shown beside the median.
+  const figures = NAME_SHAPES.map(([shape]) => [shape, median(rates.get(shape)!), Math.max(...rates.get(shape)!)] as const);
+  const bestMedian = Math.max(...figures.map(([, m]) => m));
+  const bestFastest = Math.max(...figures.map(([, , f]) => f));
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  return medians.map(([shape, rate]) =>
-    `| name shape: 10 000 series differing at the ${shape === 'tag' ? 'tag value' : shape}, lines/s in process (3 lines per series) | ${fmt(rate)} | – | ${(best / rate).toFixed(2)}× slower than the best shape |`);
+  return figures.map(([shape, m, f]) =>
+    `| name shape: 10 000 series differing at the ${shape === 'tag' ? 'tag value' : shape}, lines/s in process (3 lines per series; median / fastest round) | ${fmt(m)} / ${fmt(f)} | – | ${(bestMedian / m).toFixed(2)}× / ${(bestFastest / f).toFixed(2)}× the best shape's time |`);
 }
 
 async function main(): Promise<void> {

@@ -26,11 +26,14 @@ test('a name over 256 UTF-8 bytes is a bad line; the limit counts bytes, not cha
   assert.equal(parseStatsdLine(`${'😀'.repeat(64)}a:1|c`), undefined, '257 bytes');
 });
 
-test('a tag list over 1024 bytes and a set member over 256 bytes are bad lines', () => {
-  const tags1024 = `k:${'v'.repeat(1022)}`;
-  assert.deepEqual(parseStatsdLine(`x:1|c|#${tags1024}`)?.tags, [tags1024]);
-  assert.equal(parseStatsdLine(`x:1|c|#${tags1024}v`), undefined);
-  assert.equal(parseStatsdLine(`x:1|c|#${'a:b,'.repeat(300)}`), undefined, 'many short tags add up');
+test('a tag list over 512 bytes or 64 tags, and a set member over 256 bytes, are bad lines', () => {
+  const tags512 = `k:${'v'.repeat(510)}`;
+  assert.deepEqual(parseStatsdLine(`x:1|c|#${tags512}`)?.tags, [tags512]);
+  assert.equal(parseStatsdLine(`x:1|c|#${tags512}v`), undefined);
+  assert.equal(parseStatsdLine(`x:1|c|#${'a:b,'.repeat(130)}`), undefined, 'many short tags add up');
+  const tags64 = Array.from({ length: 64 }, (_, i) => `t${i}`).join(',');
+  assert.equal(parseStatsdLine(`x:1|c|#${tags64}`)?.tags.length, 64);
+  assert.equal(parseStatsdLine(`x:1|c|#${tags64},t64`), undefined, '65 tags');
   assert.ok(parseStatsdLine(`users:${'m'.repeat(256)}|s`));
   assert.equal(parseStatsdLine(`users:${'m'.repeat(257)}|s`), undefined);
   assert.equal(parseStatsdLine(`users:ann:${'m'.repeat(257)}|s`), undefined, 'one long packed member rejects the whole line');

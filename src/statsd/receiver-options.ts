@@ -34,8 +34,8 @@ export interface StatsdListenOptions {
   readonly maxNameBytes?: number;
   /**
    * Longest tag list accepted (everything after `|#`, commas included), UTF-8 bytes, at most 8192;
-   * a longer line is rejected and counted in `hmetrics.statsd.bad_lines`.
-   * @default 1024
+   * a longer line (or one with more than 64 tags) is rejected and counted in `hmetrics.statsd.bad_lines`.
+   * @default 512
    */
   readonly maxTagBytes?: number;
   /** Kernel receive buffer, bytes (the kernel may cap it): room for bursts. @default 4194304 */
