@@ -162,11 +162,6 @@ function reportError(error: HmetricsError): void {
   }
 }
 
-/** The buffer itself, for tests and the projection test helpers. Internal. */
-export function telemetryBufferForTests(): TelemetryBuffer {
-  return buffer;
-}
-
 /**
  * Internal, not exported from src/index.ts: init() and startEmitting() are once per process by
  * design, and each test needs a fresh start. Abandons the emitter without a final emission.
