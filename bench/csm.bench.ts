@@ -18,7 +18,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Aggregator } from '../src/metrics/aggregator.js';
-import { disableHttpClientMonitor, enableHttpClientMonitor } from '../src/csm/http-monitor.js';
+import { disableHttpClientMonitor, enableHttpClientMonitor } from '../src/http-monitor/monitor.js';
 import { CsmReporter } from '../src/csm/reporter.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';

@@ -48,6 +48,8 @@ export {
 export type { TelemetryOptions } from './telemetry/api.js';
 export { fastHash } from './telemetry/fast-hash.js';
 export type { EmitterOptions } from './telemetry/emitter.js';
+export { TELEMETRY_CHANNELS } from './telemetry/channels.js';
+export type { ScheduleReason, TelemetryScheduleMessage, TelemetryPostMessage } from './telemetry/channels.js';
 export type { TelemetryValue, UniqueValue } from './telemetry/values.js';
 export {
   TelemetryTypeClash,
@@ -90,5 +92,5 @@ export {
   disableHttpClientMonitor,
   isHttpClientMonitorEnabled,
   HTTP_CLIENT_MONITOR_DEFAULTS,
-} from './csm/http-monitor.js';
-export type { HttpClientMonitorOptions } from './csm/http-monitor.js';
+} from './http-monitor/monitor.js';
+export type { HttpClientMonitorOptions } from './http-monitor/monitor.js';

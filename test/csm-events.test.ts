@@ -12,6 +12,7 @@ import { InternalMetric } from '../src/metrics/names.js';
 import { CsmReporter } from '../src/csm/reporter.js';
 import { ACCESS_KEY, SESSION_TOKEN, StsServer, UdpCollector, stable, stsClient } from './helpers/csm-sts.js';
 import { freePort } from './helpers/ports.js';
+import { turns, until } from './helpers/wait.js';
 
 const CLIENT_ID = 'test-app';
 const COMMON = { Version: 1, ClientId: CLIENT_ID, Service: 'STS', Api: 'GetCallerIdentity', Region: 'us-east-1' };
@@ -47,6 +48,7 @@ describe('CSM events from a real STS client', () => {
     sts.requests = [];
     sts.respond = () => ({ status: 200 });
     sts.holdUntil = 0;
+    sts.gate = undefined;
   });
 
   async function run(client: STSClient, events: number): Promise<{ error: unknown; events: Array<Record<string, unknown>> }> {
@@ -206,5 +208,45 @@ describe('CSM events from a real STS client', () => {
     assert.deepEqual(reporter.stats, { sent: 5, dropped: { queueFull: 35, tooLarge: 0, sendError: 0 } });
     const dropped = [...aggregator.swap().counters.values()].filter((c) => c.name === InternalMetric.csmDropped);
     assert.deepEqual(dropped.map((c) => [c.tags, c.value]), [[['reason:queue_full'], 35]]);
+  });
+  // Regression: the initialize middleware decided at the call's START, so a call in flight across
+  // pause() → continue() lost all its events.
+  it('a call that starts while paused and ends after continue() sends its attempt and call events', async () => {
+    let open!: () => void;
+    sts.gate = new Promise((resolve) => (open = resolve));
+    const client = stsClient(sts.url);
+    reporter.injectHandlers(client);
+    reporter.pause();
+    const sent = client.send(new GetCallerIdentityCommand({}));
+    await until(() => sts.requests.length === 1, 10_000, 'the request in flight');
+    reporter.continue();
+    open();
+    await sent;
+    await udp.waitFor(2);
+    assert.deepEqual(udp.take().map(stable), [
+      attempt({ HttpStatusCode: 200, XAmznRequestId: 'req-1' }),
+      call({ AttemptCount: 1, FinalHttpStatusCode: 200 }),
+    ]);
+  });
+
+  it('a call that starts before pause() and ends while paused sends nothing', async () => {
+    let open!: () => void;
+    sts.gate = new Promise((resolve) => (open = resolve));
+    const client = stsClient(sts.url);
+    reporter.injectHandlers(client);
+    const sent = client.send(new GetCallerIdentityCommand({}));
+    await until(() => sts.requests.length === 1, 10_000, 'the request in flight');
+    reporter.pause();
+    open();
+    await sent;
+    await turns(20);
+    reporter.continue();
+    sts.gate = undefined;
+    // A call after continue() proves the socket works and nothing of the paused one was queued.
+    await client.send(new GetCallerIdentityCommand({}));
+    await udp.waitFor(2);
+    await turns(20);
+    assert.deepEqual(udp.take().map((e) => [e['Type'], e['XAmznRequestId'] ?? null]), [['ApiCallAttempt', 'req-2'], ['ApiCall', null]]);
+    assert.equal(reporter.stats.sent, 2);
   });
 });

@@ -11,8 +11,8 @@ import https from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { Aggregator } from '../src/metrics/aggregator.js';
 import { HttpClientMetric } from '../src/metrics/names.js';
-import { HttpPoster } from '../src/sinks/http-post.js';
-import { disableHttpClientMonitor, enableHttpClientMonitor, isHttpClientMonitorEnabled, originHost } from '../src/csm/http-monitor.js';
+import { HttpPoster } from '../src/transport/http.js';
+import { disableHttpClientMonitor, enableHttpClientMonitor, isHttpClientMonitorEnabled, originHost } from '../src/http-monitor/monitor.js';
 import { selfSignedCert } from './helpers/self-signed-cert.js';
 import { freePort } from './helpers/ports.js';
 

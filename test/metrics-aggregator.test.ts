@@ -75,11 +75,11 @@ test('timers: exact count, min, max and sum; a uniform reservoir past the cap', 
   assert.equal(timer.values.length, 1_000);
   assert.ok(timer.values.every((v, i) => i === 0 || v >= timer.values[i - 1]!), 'values are sorted');
   // A uniform sample of 1..10000 has its median near 5000.
-  const median = percentileOfSorted(timer.values, 50);
+  const median = percentileOfSorted(timer.values, 50)!;
   assert.ok(median > 4_000 && median < 6_000, `median ${median}`);
 });
 
-test('summarizeTimer gives gostatsd figures', () => {
+test('summarizeTimer gives the peers\' figures: median of an even count is the mean of the middle two, percentiles round', () => {
   const agg = new Aggregator();
   for (const v of [2, 4, 4, 4, 5, 5, 7, 9]) agg.timing('t', v);
   const snap = agg.swap();
@@ -88,10 +88,11 @@ test('summarizeTimer gives gostatsd figures', () => {
   assert.equal(s.countPerSecond, 4);
   assert.equal(s.mean, 5);
   assert.equal(s.stddev, 2);
-  assert.equal(s.median, 4);
+  assert.equal(s.median, 4.5, 'was 4 (nearest rank)');
   assert.equal(s.sum, 40);
   assert.equal(s.sumSquares, 232);
-  assert.deepEqual(s.percentiles, [[50, 4], [90, 9]]);
+  // p90: round(0.9 × 8 = 7.2) = 7 → sorted[6] = 7 (ceil picked sorted[7] = 9).
+  assert.deepEqual(s.percentiles, [[50, 4], [90, 7]]);
 });
 
 test('a known untagged key records without allocating a new series', () => {

@@ -1,25 +1,43 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { isFatal, processAggregator, type HmetricsError } from '../src/index.js';
+import { Aggregator, isFatal, processAggregator, type HmetricsError, type TelemetryValue, type UniqueValue } from '../src/index.js';
+import * as api from '../src/index.js';
 import {
-  add, append, appendUnique, fastHash, increment, init, reset, set, setNested, startEmitting,
+  fastHash, init, startEmitting,
   TelemetryAlreadyEmitting, TelemetryAlreadyInitialized, TelemetryBufferFull, TelemetryInvalidValue,
   TelemetryNotInitialized, TelemetryTypeClash, InvalidEndpoint, InvalidOption,
 } from '../src/index.js';
-import { resetForTests, telemetryBufferForTests } from '../src/telemetry/api.js';
+import { resetForTests } from '../src/telemetry/api.js';
+import { BUFFER_DEFAULTS, TelemetryBuffer } from '../src/telemetry/buffer.js';
 import { InternalMetric } from '../src/metrics/names.js';
 
+// The buffer's semantics are tested on an instance of its own class with its own aggregator
+// (both injected), configured as init() configures the process' buffer; the module API's wiring
+// (init's options reaching that buffer) is tested through the public API at the end.
 let errors: HmetricsError[] = [];
-const buffer = telemetryBufferForTests();
+let aggregator: Aggregator;
+let buffer: TelemetryBuffer;
 const data = (): Record<string, unknown> => JSON.parse(JSON.stringify(buffer.peek())) as Record<string, unknown>;
 
 function start(options: { maxItems?: number; maxStringLength?: number } = {}, disabled: string[] = []): void {
-  init('test-instance', disabled, { ...options, onError: (error) => errors.push(error) });
+  buffer.configure({ maxItems: options.maxItems ?? BUFFER_DEFAULTS.maxItems, maxStringLength: options.maxStringLength ?? BUFFER_DEFAULTS.maxStringLength });
+  buffer.onError = (error) => errors.push(error);
+  buffer.disable(disabled, 'user');
+  buffer.retain = true;
 }
+
+const set = (key: string, value: TelemetryValue): void => buffer.set(key, value);
+const setNested = (key: string, subkey: string, value: TelemetryValue): void => buffer.setNested(key, subkey, value);
+const append = (key: string, value: TelemetryValue): void => buffer.append(key, value);
+const appendUnique = (key: string, value: UniqueValue): void => buffer.appendUnique(key, value);
+const add = (key: string, n: number): void => buffer.add(key, n);
+const increment = (key: string): void => buffer.increment(key);
+const reset = (): void => buffer.reset();
 
 beforeEach(() => {
   resetForTests();
-  processAggregator.clear();
+  aggregator = new Aggregator();
+  buffer = new TelemetryBuffer(aggregator);
   errors = [];
 });
 
@@ -166,7 +184,8 @@ describe('type clashes change nothing and are reported, never thrown', () => {
   });
 
   test('a handler that throws does not break the call', () => {
-    init('x', [], { onError: () => { throw new Error('handler bug'); } });
+    buffer.onError = () => { throw new Error('handler bug'); };
+    buffer.retain = true;
     increment('k');
     assert.doesNotThrow(() => append('k', 1));
     assert.deepEqual(data(), { k: 1 });
@@ -257,7 +276,7 @@ describe('the item bound', () => {
     assert.equal(buffer.dropped, 3);
     assert.deepEqual(data(), { list: [1, 2], set: [{ value: 'a', count: 3 }, { value: 'b', count: 1 }], counter: 2 });
     assert.equal(errors.filter((e) => e instanceof TelemetryBufferFull).length, 1, 'full is reported once per filling');
-    assert.equal(processAggregator.swap().counters.get(InternalMetric.telemetryDropped)?.value, 3);
+    assert.equal(aggregator.swap().counters.get(InternalMetric.telemetryDropped)?.value, 3);
   });
 
   test('structured values count their nodes', () => {
@@ -326,6 +345,25 @@ describe('fastHash', () => {
     assert.equal(fastHash(new TextEncoder().encode('foobar')), 'bf9cf968');
     assert.equal(fastHash('é'), fastHash(new Uint8Array([0xc3, 0xa9])), 'strings hash as UTF-8');
     assert.match(fastHash('\u0000'), /^[0-9a-f]{8}$/);
+  });
+});
+
+describe('the public API records into the process\' buffer', () => {
+  test('init\'s maxItems, maxStringLength, disabledKeys and onError reach it', () => {
+    processAggregator.swap(); // start from an empty interval
+    const seen: HmetricsError[] = [];
+    init('wired', ['secret'], { maxItems: 2, maxStringLength: 6, onError: (error) => seen.push(error) });
+    api.increment('a');
+    api.add('b', 2);
+    api.increment('c'); // the third item: full
+    api.set('d', '1234567'); // over maxStringLength
+    api.increment('secret'); // disabled by the user
+    const snapshot = processAggregator.swap();
+    assert.equal(snapshot.counters.get('a')?.value, 1);
+    assert.equal(snapshot.counters.get('b')?.value, 2);
+    assert.equal(snapshot.counters.get('secret'), undefined);
+    assert.equal(snapshot.counters.get(InternalMetric.telemetryDropped)?.value, 1);
+    assert.deepEqual(seen.map((e) => e.constructor.name), ['TelemetryBufferFull', 'TelemetryInvalidValue']);
   });
 });
 

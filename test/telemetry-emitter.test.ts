@@ -6,8 +6,12 @@ import {
   append, appendUnique, increment, init, isFatal, processAggregator, set, setNested, startEmitting, stopEmitting,
   TelemetryBadResponse, TelemetryEmissionFailed, TelemetryRefused, TelemetryServerError, type HmetricsError,
 } from '../src/index.js';
-import { resetForTests, telemetryBufferForTests } from '../src/telemetry/api.js';
-import { emitterHooks, type ScheduleReason } from '../src/telemetry/emitter.js';
+import { resetForTests } from '../src/telemetry/api.js';
+import { TelemetryBuffer } from '../src/telemetry/buffer.js';
+import { Emitter } from '../src/telemetry/emitter.js';
+import { Aggregator } from '../src/metrics/aggregator.js';
+import diagnostics_channel from 'node:diagnostics_channel';
+import { TELEMETRY_CHANNELS, type ScheduleReason, type TelemetryScheduleMessage } from '../src/index.js';
 
 /** One request as the loopback telemetry server received it. */
 interface Received {
@@ -71,14 +75,25 @@ let errors: HmetricsError[];
 let schedules: Array<{ delay: number; reason: ScheduleReason }>;
 let posts: number;
 let wake: (() => void) | undefined;
-const buffer = telemetryBufferForTests();
 const ONE_HOUR = 3_600_000;
+
+// The emitter's public diagnostics channels tell when it arms a timer and when it posts.
+const onSchedule = (message: unknown): void => {
+  const { delay, reason } = message as TelemetryScheduleMessage;
+  schedules.push({ delay, reason });
+  wake?.();
+};
+const onPost = (): void => { posts++; };
 
 before(async () => {
   server = new TelemetryServer();
   await server.listen();
+  diagnostics_channel.subscribe(TELEMETRY_CHANNELS.schedule, onSchedule);
+  diagnostics_channel.subscribe(TELEMETRY_CHANNELS.post, onPost);
 });
 after(async () => {
+  diagnostics_channel.unsubscribe(TELEMETRY_CHANNELS.schedule, onSchedule);
+  diagnostics_channel.unsubscribe(TELEMETRY_CHANNELS.post, onPost);
   await server.close();
 });
 
@@ -90,8 +105,6 @@ beforeEach(() => {
   errors = [];
   schedules = [];
   posts = 0;
-  emitterHooks.scheduled = (delay, reason) => { schedules.push({ delay, reason }); wake?.(); };
-  emitterHooks.posting = () => { posts++; };
   mock.timers.enable({ apis: ['setTimeout'] });
 });
 
@@ -118,6 +131,20 @@ async function startAndEmit(url = server.url(), disabled: string[] = []): Promis
   assert.deepEqual(await nextSchedule(), { delay: 0, reason: 'first' });
   mock.timers.tick(0);
   return server.waitFor(1);
+}
+
+/**
+ * An emitter on a buffer and aggregator of its own (injected), for the tests that follow what the
+ * buffer keeps; the process' buffer behind the public API is not reachable from outside.
+ */
+function ownEmitter(): { buffer: TelemetryBuffer; aggregator: Aggregator; emitter: Emitter } {
+  const aggregator = new Aggregator();
+  const buffer = new TelemetryBuffer(aggregator);
+  buffer.retain = true; // as after init()
+  buffer.onError = (error) => errors.push(error);
+  const emitter = new Emitter(new URL(server.url()), 'instance-1', buffer, (error) => errors.push(error), { timeout: 10_000, finalTimeout: 2_000, initialDelay: 0 });
+  emitter.start();
+  return { buffer, aggregator, emitter };
 }
 
 /** Fires the armed timer (`delay` ms) and resolves with the request it causes. */
@@ -269,8 +296,20 @@ describe('refusals and failures', () => {
     assert.match(error.message, /410.*gone.*upgrade.*stopped for good.*retired/s);
     assert.equal(await stopEmitting(), undefined);
     assert.equal(server.received.length, 1, 'no final emission after a refusal');
-    increment('b');
-    processAggregator.swap(); // the interval's end drains: nothing is kept for an emitter that is gone
+  });
+
+  test('after a 410 the buffer keeps nothing for the emitter that is gone: each interval end drains it', async () => {
+    server.respond = () => ({ status: 410 });
+    const { buffer, aggregator, emitter } = ownEmitter();
+    buffer.increment('a');
+    assert.deepEqual(await nextSchedule(), { delay: 0, reason: 'first' });
+    mock.timers.tick(0);
+    await server.waitFor(1);
+    await settle();
+    assert.ok(errors[0] instanceof TelemetryRefused);
+    assert.equal(await emitter.stop(), undefined);
+    buffer.increment('b');
+    aggregator.swap();
     assert.equal(buffer.items, 0);
   });
 
@@ -434,7 +473,7 @@ describe('stopEmitting()', () => {
     assert.deepEqual(errors, []);
   });
 
-  test('a failed final emission resolves to the error and keeps the payload in the buffer', async () => {
+  test('a failed final emission resolves to the error (public API)', async () => {
     server.respond = (n) => (n === 0 ? { status: 200, body: '{"next_update": 60e9}' } : { status: 500 });
     await startAndEmit();
     await nextSchedule();
@@ -442,6 +481,18 @@ describe('stopEmitting()', () => {
     const error = await stopEmitting();
     assert.ok(error instanceof TelemetryEmissionFailed);
     assert.match(error.message, /HTTP 500/);
+  });
+
+  test('a failed final emission keeps the payload in the buffer', async () => {
+    server.respond = (n) => (n === 0 ? { status: 200, body: '{"next_update": 60e9}' } : { status: 500 });
+    const { buffer, emitter } = ownEmitter();
+    assert.deepEqual(await nextSchedule(), { delay: 0, reason: 'first' });
+    mock.timers.tick(0);
+    await server.waitFor(1);
+    await nextSchedule();
+    buffer.increment('kept');
+    const error = await emitter.stop();
+    assert.ok(error instanceof TelemetryEmissionFailed);
     assert.deepEqual(JSON.parse(JSON.stringify(buffer.peek())), { kept: 1 });
   });
 

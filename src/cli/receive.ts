@@ -6,6 +6,7 @@ import { History, type HistoryOptions, type StoredPayload } from './live/history
 import { servePageAsset } from './live/assets.js';
 import { checkPayload, type CheckedPayload } from './payload-shape.js';
 import { appFrom, measuredAt } from './payload-origin.js';
+import { bracketHost } from '../util/ipv6.js';
 
 /** Options of the local Heroku-endpoint stand-in. */
 export interface ReceiverOptions {
@@ -91,7 +92,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  const host = bracketHost(address);
   return {
     url: `http://${host}:${port}/`,
     port,

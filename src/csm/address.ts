@@ -1,4 +1,5 @@
 import { InvalidOption } from '../errors.js';
+import { bracketHost, udpFamily } from '../util/ipv6.js';
 
 /** Where the AWS SDKs send CSM events when nothing else is configured. */
 export const CSM_DEFAULT_HOST = '127.0.0.1';
@@ -18,7 +19,7 @@ export function addressWithDefaults(host: string, port: string): string {
   let h = host;
   if (h.length === 0 || h.toLowerCase() === 'localhost') h = CSM_DEFAULT_HOST;
   const p = port.length === 0 ? CSM_DEFAULT_PORT : port;
-  return h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`;
+  return `${bracketHost(h)}:${p}`;
 }
 
 /** A parsed `host:port` (brackets removed from IPv6 hosts). */
@@ -54,5 +55,5 @@ export function parseCsmAddress(address: string): CsmTarget {
   if (host.length === 0 || !/^\d{1,5}$/.test(portText)) return fail();
   const port = Number(portText);
   if (port < 1 || port > 65_535) return fail();
-  return { host, port, family: host.includes(':') ? 'udp6' : 'udp4' };
+  return { host, port, family: udpFamily(host) };
 }

@@ -1,6 +1,6 @@
 import { debug, isTruthy } from '../debug.js';
 import { addressWithDefaults } from './address.js';
-import { enableHttpClientMonitor } from './http-monitor.js';
+import { enableHttpClientMonitor } from '../http-monitor/monitor.js';
 import { start } from './reporter.js';
 
 /**

@@ -24,7 +24,7 @@ type AddMiddleware = (
 /** What the middlewares hand their finished events to. */
 export interface CsmRecorder {
   readonly clientId: string;
-  /** False while paused: nothing is built or sent. */
+  /** False while paused: events of calls and attempts that end now are not built or sent. */
   readonly active: boolean;
   now(): number;
   record(event: ApiCallEvent | ApiCallAttemptEvent): void;
@@ -80,7 +80,8 @@ export function injectCsmMiddleware(client: AwsSdkClientLike, recorder: CsmRecor
   const add: AddMiddleware = (middleware, options) => stack.add(middleware, options);
 
   add((next, context) => async (args: unknown) => {
-    if (!recorder.active) return next(args);
+    // Always tracked, even while paused: whether a call's events go out is decided when the call
+    // (or attempt) ends, so a call that spans `continue()` is reported (the Go SDK's rule).
     const state: CallState = { attempts: 0, lastStatus: undefined, userAgent: undefined };
     context[STATE] = state;
     const timestamp = recorder.now();

@@ -8,6 +8,7 @@ import { CsmConflict } from './errors.js';
 import { CSM_FIELD_LIMITS, CSM_MAX_DATAGRAM_BYTES, truncate, truncateFields, type CsmEvent } from './event.js';
 import { injectCsmMiddleware, type AwsSdkClientLike, type CsmRecorder } from './middleware.js';
 import { UdpTransport, type DropReason } from './transport.js';
+import { checkInteger } from '../util/check.js';
 
 /** Options of `csm.start()`. */
 export interface CsmOptions {
@@ -62,10 +63,7 @@ export class CsmReporter {
   /** @internal Use `csm.start()`; a second reporter would split one process' events. */
   constructor(clientId: string, address: string, options: CsmOptions = {}) {
     if (typeof clientId !== 'string') throw new InvalidOption(`Expected \`clientId\` to be a string, got ${typeof clientId}`);
-    const maxQueue = options.maxQueue ?? CSM_DEFAULTS.maxQueue;
-    if (!Number.isSafeInteger(maxQueue) || maxQueue < 1) {
-      throw new InvalidOption(`Expected \`maxQueue\` to be a positive integer, got ${String(maxQueue)}`);
-    }
+    const maxQueue = checkInteger('maxQueue', options.maxQueue ?? CSM_DEFAULTS.maxQueue);
     const target = parseCsmAddress(address);
     this.clientId = truncate(clientId, CSM_FIELD_LIMITS.ClientId);
     this.address = address;

@@ -1,9 +1,15 @@
 import type { TimerPoint } from './snapshot.js';
 
-/** gostatsd's default percentiles. */
+/** The default percentiles: the median's p50 (reported as `median`), p95 and p99. */
 export const DEFAULT_PERCENTILES: readonly number[] = [50, 95, 99];
 
-/** A timer's figures for one interval, as gostatsd computes them. */
+/**
+ * A timer's figures for one interval. Median and percentiles follow Etsy statsd 0.9
+ * (`lib/process_metrics.js`) and gostatsd's aggregator exactly; see `percentileOfSorted` and
+ * `medianOfSorted`. Count, sum, sum of squares, min and max cover every value recorded; mean,
+ * stddev, median and percentiles come from the values kept (all of them unless the per-series
+ * cap forced a sample).
+ */
 export interface TimerSummary {
   readonly count: number;
   /** Count per second of the interval. */
@@ -15,17 +21,43 @@ export interface TimerSummary {
   readonly stddev: number;
   readonly sum: number;
   readonly sumSquares: number;
-  /** `[percentile, value]` pairs, in the order asked for. */
+  /**
+   * `[percentile, value]` pairs, in the order asked for; a percentile whose threshold holds no
+   * value (`round(N/100 × count)` is 0, e.g. p1 of 10 values) is left out, as both peers do.
+   */
   readonly percentiles: ReadonlyArray<readonly [number, number]>;
 }
 
-/** The nearest-rank percentile of values sorted ascending (0 when there are none). */
-export function percentileOfSorted(sorted: readonly number[], percentile: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((percentile / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+/**
+ * How many of the lowest `count` values lie within the `percentile` threshold: Etsy statsd's and
+ * gostatsd's `numInThreshold`, `round(|N| / 100 × count)` rounded half up, or `count` itself when
+ * there is at most one value. The expression is spelled exactly as theirs so floating point
+ * rounds the same way (0.95 × 10 is 9.5 in both, hence 10).
+ */
+export function thresholdCount(count: number, percentile: number): number {
+  if (count <= 1) return count;
+  return Math.round(Math.abs(percentile) / 100 * count);
 }
 
+/**
+ * The `percentile` value of values sorted ascending: `sorted[round(N/100 × count) − 1]`, the
+ * peers' `upper_N`. Undefined when no value lies within the threshold (no values at all, or a
+ * small percentile of few values).
+ */
+export function percentileOfSorted(sorted: readonly number[], percentile: number): number | undefined {
+  const within = thresholdCount(sorted.length, percentile);
+  return within === 0 ? undefined : sorted[Math.min(within, sorted.length) - 1];
+}
+
+/** The median of values sorted ascending: the middle one, or the mean of the two middle ones for an even count (0 when empty). */
+export function medianOfSorted(sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const mid = Math.floor(n / 2);
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The figures of one timer's interval (`percentiles` in percent, e.g. `[50, 95, 99]`). */
 export function summarizeTimer(
   timer: TimerPoint,
   intervalMs: number,
@@ -33,7 +65,7 @@ export function summarizeTimer(
 ): TimerSummary {
   const n = timer.values.length;
   // min/max/sum are exact over every value recorded; mean and spread come from what was kept,
-  // which is everything unless the per-interval cap forced a uniform sample.
+  // which is everything unless the per-interval cap forced a sample.
   let keptSum = 0;
   for (const v of timer.values) keptSum += v;
   const mean = n === 0 ? 0 : keptSum / n;
@@ -46,10 +78,19 @@ export function summarizeTimer(
     min: n === 0 ? 0 : timer.min,
     max: n === 0 ? 0 : timer.max,
     mean,
-    median: percentileOfSorted(timer.values, 50),
+    median: medianOfSorted(timer.values),
     stddev,
     sum: timer.sum,
     sumSquares: timer.sumSquares,
-    percentiles: percentiles.map((p) => [p, percentileOfSorted(timer.values, p)] as const),
+    percentiles: percentilePairs(timer.values, percentiles),
   };
+}
+
+function percentilePairs(sorted: readonly number[], percentiles: readonly number[]): Array<readonly [number, number]> {
+  const pairs: Array<readonly [number, number]> = [];
+  for (const p of percentiles) {
+    const value = percentileOfSorted(sorted, p);
+    if (value !== undefined) pairs.push([p, value]);
+  }
+  return pairs;
 }

@@ -1,4 +1,3 @@
-import { InvalidOption } from '../errors.js';
 import { debug } from '../debug.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import type { RuntimeCollector } from './collector.js';
@@ -8,6 +7,7 @@ import { EventLoopUtilizationCollector } from './event-loop-utilization.js';
 import { GcCollector } from './gc.js';
 import { HandlesCollector } from './handles.js';
 import { MemoryCollector } from './memory.js';
+import { checkInteger } from '../util/check.js';
 
 export type { RuntimeCollector } from './collector.js';
 
@@ -42,10 +42,7 @@ export const RUNTIME_SAMPLER_DEFAULTS = { delayResolution: 20 } as const;
  * const snapshot = processAggregator.swap();
  */
 export function createRuntimeSampler(options: RuntimeSamplerOptions = {}): RuntimeCollector {
-  const resolution = options.delayResolution ?? RUNTIME_SAMPLER_DEFAULTS.delayResolution;
-  if (typeof resolution !== 'number' || !Number.isSafeInteger(resolution) || resolution <= 0) {
-    throw new InvalidOption(`Expected \`delayResolution\` to be a positive integer, got ${String(resolution)}`);
-  }
+  const resolution = checkInteger('delayResolution', options.delayResolution ?? RUNTIME_SAMPLER_DEFAULTS.delayResolution);
   return new RuntimeSampler([
     new GcCollector(),
     new EventLoopDelayCollector(resolution),

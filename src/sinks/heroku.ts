@@ -1,7 +1,7 @@
 import { DeliveryFailed } from '../errors.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { flatten } from './flatten.js';
-import { HttpPoster } from './http-post.js';
+import { HttpPoster } from '../transport/http.js';
 import type { Sink, SinkOptions } from './sink.js';
 
 /**

@@ -5,8 +5,43 @@
  * - attributes after the type in any order; unknown ones (`|c:container`, `|T1656581400`) ignored;
  * - packed values `name:1:2:3|ms` are several values of one series;
  * - a line is rejected whole (never half-recorded) when its name is empty, its type unknown, a
- *   value is not a finite number (sets take any non-empty text), or its sample rate is not in (0, 1].
+ *   value is not a finite number (sets take any non-empty text), its sample rate is not in (0, 1],
+ *   its name, tag list or a set member is longer than the limits (`LineLimits`), or it has more
+ *   than `MAX_TAGS` tags.
  */
+
+/**
+ * Byte limits (UTF-8) of one line's parts, checked while scanning, before anything is hashed,
+ * sliced or stored: a longer line is malformed.
+ */
+export interface LineLimits {
+  /**
+   * The name; also each set member. 256 covers every backend's own limit (Datadog 200 characters,
+   * Graphite / CloudWatch 255 bytes) and keeps a series key far below the ~16 K characters past
+   * which V8 hashes a string by its length alone.
+   * @default 256
+   */
+  readonly maxNameBytes?: number;
+  /**
+   * The whole tag list after `#` (commas included). 512 holds a client's usual tags (env, service,
+   * version, host, a route) many times over, and bounds a series' heap to ~4 KB (measured).
+   * @default 512
+   */
+  readonly maxTagBytes?: number;
+}
+
+/**
+ * Tags one line may carry (empty ones included). Each tag is a string and an array slot of its
+ * own (~40 bytes of heap beyond its text): a 1024-byte list of two-character tags measured
+ * ~11 KB per series. Real clients send a handful; a sink without tags folds every one into the name.
+ */
+export const MAX_TAGS = 64;
+
+/** The default `LineLimits`. */
+export const LINE_LIMITS = { maxNameBytes: 256, maxTagBytes: 512 } as const;
+
+/** The largest limit accepted: a name plus tags stays well under V8's 16 K-character hashing cut-off. */
+export const MAX_LINE_LIMIT = 8192;
 
 /** The kinds a line can record; `h` and `d` are read as `ms`. */
 export type StatsdKind = 'c' | 'g' | 'ms' | 's';
@@ -29,6 +64,9 @@ export interface LineScan {
   members: string[];
   /** In (0, 1]; 1 when the line has none. Applies to counters and timers. */
   sampleRate: number;
+  /** Limits of the lines scanned with this instance (see `LineLimits`). */
+  readonly maxNameBytes: number;
+  readonly maxTagBytes: number;
 }
 
 /** One parsed line with its name and tags as strings (see `parseStatsdLine`). */
@@ -42,9 +80,30 @@ export interface StatsdLine {
   readonly tags: string[];
 }
 
-/** A fresh scan to parse into. */
-export function newScan(): LineScan {
-  return { kind: 'c', nameStart: 0, nameEnd: 0, tagsStart: 0, tagsEnd: 0, values: [], members: [], sampleRate: 1 };
+/** A fresh scan to parse into, with the given limits (validated by the caller). */
+export function newScan(limits: LineLimits = LINE_LIMITS): LineScan {
+  return {
+    kind: 'c', nameStart: 0, nameEnd: 0, tagsStart: 0, tagsEnd: 0, values: [], members: [], sampleRate: 1,
+    maxNameBytes: limits.maxNameBytes ?? LINE_LIMITS.maxNameBytes,
+    maxTagBytes: limits.maxTagBytes ?? LINE_LIMITS.maxTagBytes,
+  };
+}
+
+/**
+ * Whether `text[start, end)` encodes to at most `max` bytes of UTF-8. A UTF-16 unit is 1 to 3
+ * bytes (a surrogate pair 4), so the character count settles most cases; only a text between
+ * max/3 and max characters is counted.
+ */
+export function fitsUtf8Bytes(text: string, start: number, end: number, max: number): boolean {
+  const chars = end - start;
+  if (chars > max) return false;
+  if (chars * 3 <= max) return true;
+  let bytes = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return bytes <= max;
 }
 
 /** A finite number in statsd's spelling (`[+-]digits[.digits][e[+-]digits]`), or NaN. */
@@ -110,6 +169,7 @@ export function scanLine(text: string, start: number, end: number, out: LineScan
   if (pipe < 0 || pipe >= end) return false;
   const colon = text.indexOf(':', start);
   if (colon <= start || colon >= pipe) return false;
+  if (!fitsUtf8Bytes(text, start, colon, out.maxNameBytes)) return false;
 
   let typeEnd = text.indexOf('|', pipe + 1);
   if (typeEnd < 0 || typeEnd > end) typeEnd = end;
@@ -130,6 +190,7 @@ export function scanLine(text: string, start: number, end: number, out: LineScan
       if (!(rate > 0 && rate <= 1)) return false;
       out.sampleRate = rate;
     } else if (first === HASH) {
+      if (!fitsUtf8Bytes(text, section + 2, next, out.maxTagBytes) || tooManyTags(text, section + 2, next)) return false;
       out.tagsStart = section + 2;
       out.tagsEnd = next;
     }
@@ -143,6 +204,7 @@ export function scanLine(text: string, start: number, end: number, out: LineScan
     if (valueEnd < 0 || valueEnd > pipe) valueEnd = pipe;
     if (valueEnd === valueStart) return false;
     if (kind === 's') {
+      if (!fitsUtf8Bytes(text, valueStart, valueEnd, out.maxNameBytes)) return false;
       out.members.push(text.slice(valueStart, valueEnd));
     } else {
       const value = parseNumberAt(text, valueStart, valueEnd);
@@ -153,6 +215,16 @@ export function scanLine(text: string, start: number, end: number, out: LineScan
     valueStart = valueEnd + 1;
   }
   return true;
+}
+
+/** More than `MAX_TAGS` comma-separated parts (fewer than 2 × MAX_TAGS characters cannot be). */
+function tooManyTags(text: string, start: number, end: number): boolean {
+  if (end - start < 2 * MAX_TAGS) return false;
+  let commas = 0;
+  for (let comma = text.indexOf(',', start); comma >= 0 && comma < end; comma = text.indexOf(',', comma + 1)) {
+    if (++commas >= MAX_TAGS) return true;
+  }
+  return false;
 }
 
 function kindOf(text: string, start: number, end: number): StatsdKind | undefined {

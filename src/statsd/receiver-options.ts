@@ -1,5 +1,8 @@
 import { InvalidOption } from '../errors.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
+import { checkInteger, describeValue } from '../util/check.js';
+import { unbracketHost } from '../util/ipv6.js';
+import { LINE_LIMITS, MAX_LINE_LIMIT } from './parse.js';
 
 /** Options of `listen()`. */
 export interface StatsdListenOptions {
@@ -23,6 +26,18 @@ export interface StatsdListenOptions {
    * @default true
    */
   readonly counterRates?: boolean;
+  /**
+   * Longest metric name (and set member) accepted, UTF-8 bytes, at most 8192; a longer line is
+   * rejected before it is hashed or stored and counted in `hmetrics.statsd.bad_lines`.
+   * @default 256
+   */
+  readonly maxNameBytes?: number;
+  /**
+   * Longest tag list accepted (everything after `|#`, commas included), UTF-8 bytes, at most 8192;
+   * a longer line (or one with more than 64 tags) is rejected and counted in `hmetrics.statsd.bad_lines`.
+   * @default 512
+   */
+  readonly maxTagBytes?: number;
   /** Kernel receive buffer, bytes (the kernel may cap it): room for bursts. @default 4194304 */
   readonly receiveBufferSize?: number;
   /** Clock, epoch ms (for counter rates). @default Date.now */
@@ -34,6 +49,8 @@ export const RECEIVER_DEFAULTS = {
   host: '127.0.0.1',
   maxSeries: 10_000,
   counterRates: true,
+  maxNameBytes: LINE_LIMITS.maxNameBytes,
+  maxTagBytes: LINE_LIMITS.maxTagBytes,
   receiveBufferSize: 4 * 1024 * 1024,
 } as const;
 
@@ -42,26 +59,18 @@ export type ResolvedListenOptions = Required<Omit<StatsdListenOptions, 'now'>> &
 
 /** Checks `listen()` options once, early; throws `InvalidOption`. */
 export function validateListenOptions(options: StatsdListenOptions): ResolvedListenOptions {
-  const port = options.port ?? RECEIVER_DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidOption(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
-  }
+  const port = checkInteger('port', options.port ?? RECEIVER_DEFAULTS.port, { min: 0, max: 65535 });
   const host = options.host ?? RECEIVER_DEFAULTS.host;
-  if (typeof host !== 'string' || host.length === 0) throw new InvalidOption(`Expected \`host\` to be a non-empty string, got ${String(host)}`);
-  const maxSeries = options.maxSeries ?? RECEIVER_DEFAULTS.maxSeries;
-  if (!Number.isSafeInteger(maxSeries) || maxSeries <= 0) throw new InvalidOption(`Expected \`maxSeries\` to be a positive integer, got ${String(maxSeries)}`);
-  const receiveBufferSize = options.receiveBufferSize ?? RECEIVER_DEFAULTS.receiveBufferSize;
-  if (!Number.isSafeInteger(receiveBufferSize) || receiveBufferSize <= 0) {
-    throw new InvalidOption(`Expected \`receiveBufferSize\` to be a positive integer, got ${String(receiveBufferSize)}`);
-  }
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidOption(`Expected \`host\` to be a non-empty string, got ${describeValue(host)}`);
   return {
     port,
-    host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
+    host: unbracketHost(host),
     aggregator: options.aggregator ?? processAggregator,
-    maxSeries,
+    maxSeries: checkInteger('maxSeries', options.maxSeries ?? RECEIVER_DEFAULTS.maxSeries),
     counterRates: options.counterRates ?? RECEIVER_DEFAULTS.counterRates,
-    receiveBufferSize,
+    maxNameBytes: checkInteger('maxNameBytes', options.maxNameBytes ?? RECEIVER_DEFAULTS.maxNameBytes, { min: 1, max: MAX_LINE_LIMIT }),
+    maxTagBytes: checkInteger('maxTagBytes', options.maxTagBytes ?? RECEIVER_DEFAULTS.maxTagBytes, { min: 1, max: MAX_LINE_LIMIT }),
+    receiveBufferSize: checkInteger('receiveBufferSize', options.receiveBufferSize ?? RECEIVER_DEFAULTS.receiveBufferSize),
     now: options.now ?? Date.now,
   };
 }
-

@@ -5,6 +5,7 @@ import { InternalMetric, StatsdReceiverMetric } from '../metrics/names.js';
 import { forEachLine, newScan, type DatagramCounts, type LineScan } from './parse.js';
 import { detach, SeriesTable } from './series-table.js';
 import { validateListenOptions as validate, type StatsdListenOptions } from './receiver-options.js';
+import { udpFamily } from '../util/ipv6.js';
 
 export { RECEIVER_DEFAULTS, type StatsdListenOptions } from './receiver-options.js';
 
@@ -24,7 +25,7 @@ export class StatsdReceiver {
   readonly #aggregator: Aggregator;
   readonly #counterRates: boolean;
   readonly #now: () => number;
-  readonly #scan: LineScan = newScan();
+  readonly #scan: LineScan;
   readonly #counts: DatagramCounts = { lines: 0, badLines: 0 };
   readonly #onLine = (scan: LineScan, text: string): void => this.#record(scan, text);
   readonly #table: SeriesTable;
@@ -40,6 +41,7 @@ export class StatsdReceiver {
     const o = validate(options);
     this.#aggregator = o.aggregator;
     this.#table = new SeriesTable(o.maxSeries);
+    this.#scan = newScan(o);
     this.#counterRates = o.counterRates;
     this.#now = o.now;
     this.#intervalStart = this.#now();
@@ -108,7 +110,7 @@ export class StatsdReceiver {
   async bind(options: StatsdListenOptions): Promise<void> {
     const o = validate(options);
     const dgram = await import('node:dgram');
-    const socket = dgram.createSocket({ type: o.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: o.receiveBufferSize });
+    const socket = dgram.createSocket({ type: udpFamily(o.host), recvBufferSize: o.receiveBufferSize });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(o.port, o.host, () => {

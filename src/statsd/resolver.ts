@@ -1,4 +1,6 @@
 import { debug } from '../debug.js';
+import { unbracketHost } from '../util/ipv6.js';
+import { withTimeout } from '../util/time.js';
 
 /** Resolves a host name to one address, like `dns.promises.lookup(hostname)`. */
 export type LookupFunction = (hostname: string) => Promise<{ address: string; family: number }>;
@@ -34,7 +36,7 @@ export class HostResolver {
 
   constructor(hostname: string, options: { lookup?: LookupFunction | undefined; refreshInterval: number; lookupTimeout?: number; now: () => number }) {
     // URL keeps IPv6 literals bracketed: `udp://[::1]:8125` has hostname `[::1]`.
-    const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+    const host = unbracketHost(hostname);
     this.#host = host;
     this.#lookup = options.lookup;
     this.#refreshInterval = options.refreshInterval;
@@ -78,7 +80,7 @@ export class HostResolver {
   async #resolve(): Promise<void> {
     try {
       const lookup = this.#lookup ?? (await defaultLookup());
-      const { address, family } = await withDeadline(lookup(this.#host), this.#lookupTimeout, `lookup of ${this.#host} timed out`);
+      const { address, family } = await withTimeout(lookup(this.#host), this.#lookupTimeout, () => new Error(`lookup of ${this.#host} timed out`));
       if (typeof address !== 'string' || address.length === 0) throw new Error(`lookup of ${this.#host} returned no address`);
       this.#target = { address, family: family === 6 ? 6 : 4 };
       this.#resolvedAt = this.#now();
@@ -97,15 +99,4 @@ export class HostResolver {
 async function defaultLookup(): Promise<LookupFunction> {
   const dns = await import('node:dns');
   return (hostname) => dns.promises.lookup(hostname);
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-    promise.then(
-      (value) => { clearTimeout(timer); resolve(value); },
-      (error: unknown) => { clearTimeout(timer); reject(error); },
-    );
-  });
 }

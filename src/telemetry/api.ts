@@ -1,6 +1,7 @@
 import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption, type HmetricsError } from '../errors.js';
 import { redactEndpoint } from '../redact.js';
+import { checkInteger, describeValue } from '../util/check.js';
 import { BUFFER_DEFAULTS, TelemetryBuffer } from './buffer.js';
 import { load } from '#load';
 import { shared } from '../global-state.js';
@@ -100,12 +101,12 @@ export function init(id: string, disabledKeys: readonly string[] = [], options: 
     throw new InvalidOption(`Expected \`instanceId\` to be a non-empty id (at most 128 characters, not all zeros), got ${JSON.stringify(String(id).slice(0, 40))}`);
   }
   if (!Array.isArray(disabledKeys) || disabledKeys.some((k) => typeof k !== 'string')) {
-    throw new InvalidOption(`Expected \`disabledKeys\` to be an array of strings, got ${describeOption(disabledKeys)}`);
+    throw new InvalidOption(`Expected \`disabledKeys\` to be an array of strings, got ${describeValue(disabledKeys)}`);
   }
-  const maxItems = positiveInteger('maxItems', options.maxItems ?? BUFFER_DEFAULTS.maxItems);
-  const maxStringLength = positiveInteger('maxStringLength', options.maxStringLength ?? BUFFER_DEFAULTS.maxStringLength);
+  const maxItems = checkInteger('maxItems', options.maxItems ?? BUFFER_DEFAULTS.maxItems);
+  const maxStringLength = checkInteger('maxStringLength', options.maxStringLength ?? BUFFER_DEFAULTS.maxStringLength);
   if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new InvalidOption(`Expected \`onError\` to be a function, got ${describeOption(options.onError)}`);
+    throw new InvalidOption(`Expected \`onError\` to be a function, got ${describeValue(options.onError)}`);
   }
   state.instanceId = id;
   buffer.configure({ maxItems, maxStringLength });
@@ -137,9 +138,9 @@ export function startEmitting(endpoint: string, options: EmitterOptions = {}): v
     throw new InvalidEndpoint(`telemetry endpoint ${redactEndpoint(url)} must be http: or https:`);
   }
   const settings: Required<EmitterOptions> = {
-    timeout: positiveInteger('timeout', options.timeout ?? EMITTER_DEFAULTS.timeout),
-    finalTimeout: positiveInteger('finalTimeout', options.finalTimeout ?? EMITTER_DEFAULTS.finalTimeout),
-    initialDelay: nonNegativeInteger('initialDelay', options.initialDelay ?? EMITTER_DEFAULTS.initialDelay),
+    timeout: checkInteger('timeout', options.timeout ?? EMITTER_DEFAULTS.timeout),
+    finalTimeout: checkInteger('finalTimeout', options.finalTimeout ?? EMITTER_DEFAULTS.finalTimeout),
+    initialDelay: checkInteger('initialDelay', options.initialDelay ?? EMITTER_DEFAULTS.initialDelay, { min: 0 }),
   };
   // The emitter and its HTTP client load only now: `import 'hmetrics/onload'` re-exports this
   // module, and most processes never emit (each module loaded costs startup time).
@@ -165,29 +166,6 @@ function reportError(error: HmetricsError): void {
   } catch {
     // The app's handler failing must not break the emission cycle.
   }
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidOption(`Expected \`${name}\` to be a positive integer, got ${describeOption(value)}`);
-  }
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidOption(`Expected \`${name}\` to be a non-negative integer, got ${describeOption(value)}`);
-  }
-  return value;
-}
-
-function describeOption(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'an array' : String(value);
-}
-
-/** The buffer itself, for tests and the projection test helpers. Internal. */
-export function telemetryBufferForTests(): TelemetryBuffer {
-  return buffer;
 }
 
 /**

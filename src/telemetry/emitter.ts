@@ -1,11 +1,13 @@
 import { debug } from '../debug.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
 import { DeliveryFailed, type HmetricsError } from '../errors.js';
-import { HttpPoster, type PostResponse } from '../sinks/http-post.js';
+import { HttpPoster, type PostResponse } from '../transport/http.js';
 import type { TelemetryBuffer } from './buffer.js';
 import { toData, type Taken } from './payload.js';
 import { TelemetryBadResponse, TelemetryEmissionFailed, TelemetryRefused, TelemetryServerError } from './errors.js';
 import { fallbackDelay, parseSteering, retryAfterToDelay, type Steering } from './steering.js';
+import { postChannel, scheduleChannel, type ScheduleReason, type TelemetryScheduleMessage } from './channels.js';
+import { sleep, withTimeout } from '../util/time.js';
 
 /** Options of `startEmitting()`. */
 export interface EmitterOptions {
@@ -19,14 +21,7 @@ export interface EmitterOptions {
 
 export { EMITTER_DEFAULTS };
 
-/** Why the next emission was scheduled when it was (a test hook reports it). */
-export type ScheduleReason = 'first' | 'next' | 'fallback' | 'too-many-requests' | 'retry' | 'after-failure';
-
-/** Internal: lets tests follow the emitter's timers without sleeping. Not part of the API. */
-export const emitterHooks: {
-  scheduled?: ((delay: number, reason: ScheduleReason) => void) | undefined;
-  posting?: (() => void) | undefined;
-} = {};
+export type { ScheduleReason } from './channels.js';
 
 const STATUS_GONE = 410;
 const STATUS_LEGAL = 451;
@@ -107,9 +102,7 @@ export class Emitter {
     const hold = setTimeout(() => undefined, 2 * this.#options.finalTimeout + 200);
     try {
       if (this.#current !== undefined) {
-        let grace: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([this.#current, new Promise<void>((resolve) => { grace = setTimeout(resolve, this.#options.finalTimeout); })]);
-        clearTimeout(grace);
+        await withTimeout(this.#current, this.#options.finalTimeout).catch(() => undefined);
         this.#controller.abort();
         await this.#current;
       }
@@ -144,7 +137,7 @@ export class Emitter {
     this.#timer = setTimeout(() => this.#fire(), delay);
     this.#timer.unref();
     debug(`telemetry: next emission in ${Math.round(delay / 1000)} s (${reason})`);
-    emitterHooks.scheduled?.(delay, reason);
+    if (scheduleChannel.hasSubscribers) scheduleChannel.publish({ delay, reason } satisfies TelemetryScheduleMessage);
   }
 
   #fire(): void {
@@ -170,7 +163,7 @@ export class Emitter {
       if (attempt > 0) {
         const wait = EMITTER_DEFAULTS.retryWaits[attempt - 1]!;
         debug(`telemetry: attempt ${attempt} failed (${describeError(lastError)}); retrying in ${wait / 1000} s`);
-        emitterHooks.scheduled?.(wait, 'retry');
+        if (scheduleChannel.hasSubscribers) scheduleChannel.publish({ delay: wait, reason: 'retry' } satisfies TelemetryScheduleMessage);
         if (!(await sleep(wait, this.#waits.signal))) break;
       }
       attempt++;
@@ -209,10 +202,11 @@ export class Emitter {
   }
 
   #post(taken: readonly Taken[], timeout: number, signal: AbortSignal): Promise<PostResponse> {
-    emitterHooks.posting?.();
+    const timestamp = new Date().toISOString();
+    if (postChannel.hasSubscribers) postChannel.publish({ timestamp });
     const body = JSON.stringify({
       instance_id: this.#instanceId,
-      timestamp: new Date().toISOString(),
+      timestamp,
       data: toData(taken),
     });
     return this.#poster.post(this.#path, body, {
@@ -261,23 +255,6 @@ export class Emitter {
     clearTimeout(this.#timer);
     this.#buffer.retain = false;
   }
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts; never holds the process open. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    timer.unref();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function describeError(error: unknown): string {

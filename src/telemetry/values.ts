@@ -68,7 +68,12 @@ function checkStructure(root: object, maxStringLength: number): Checked {
         path.add(value);
         let out: unknown;
         if (Array.isArray(value)) {
-          out = Array.from(value, (item) => copy(item)); // holes become null, as in JSON
+          // Checked before reading: `a[1e9] = 1` must not cost a billion steps.
+          if (value.length > MAX_VALUE_NODES) throw new Refused(`an array of ${value.length} items (more than ${MAX_VALUE_NODES} nodes)`);
+          const items = new Array<unknown>(value.length);
+          // Holes and undefined items become null, as JSON.stringify writes them.
+          for (let i = 0; i < value.length; i++) items[i] = value[i] === undefined ? copy(null) : copy(value[i]);
+          out = items;
         } else {
           const proto = Object.getPrototypeOf(value) as unknown;
           if (proto !== Object.prototype && proto !== null) throw new Refused(`a ${value.constructor?.name ?? 'class'} instance cannot be serialised faithfully`);

@@ -42,6 +42,8 @@ export class StsServer {
   respond: (n: number) => StsAnswer = () => ({ status: 200 });
   /** When set, answers wait until this many requests have arrived, then all go out together. */
   holdUntil = 0;
+  /** When set, every answer waits until this promise settles (a call kept in flight on purpose). */
+  gate: Promise<void> | undefined;
   readonly #held: Array<() => void> = [];
   readonly #server: Server;
 
@@ -59,6 +61,10 @@ export class StsServer {
         const n = sts.requests.length;
         sts.requests.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
         const reply = (): void => sts.#reply(n, req, res);
+        if (sts.gate !== undefined) {
+          void sts.gate.then(reply, reply);
+          return;
+        }
         if (sts.holdUntil > 0) {
           sts.#held.push(reply);
           if (sts.requests.length >= sts.holdUntil) for (const release of sts.#held.splice(0)) release();

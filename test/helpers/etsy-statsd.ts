@@ -14,6 +14,8 @@ export interface EtsyFlush {
   readonly timers: Record<string, number[]>;
   readonly timer_counters: Record<string, number>;
   readonly sets: Record<string, string[]>;
+  /** Etsy's own statistics per timer (`median`, `upper_90`, `mean`, `std` …), from `lib/process_metrics.js`. */
+  readonly timer_data: Record<string, Record<string, number>>;
 }
 
 const require = createRequire(import.meta.url);
@@ -54,8 +56,9 @@ export class EtsyStatsd {
   /**
    * `receiveBufferSize` (bytes) swaps Etsy's UDP server module for a copy that asks the kernel
    * for that receive buffer (its own asks for nothing); everything else is the package as shipped.
+   * `percentThreshold` is Etsy's own option (the `upper_N` it computes; its default is [90]).
    */
-  static async start(options: { flushInterval?: number; receiveBufferSize?: number } = {}): Promise<EtsyStatsd> {
+  static async start(options: { flushInterval?: number; receiveBufferSize?: number; percentThreshold?: number[] } = {}): Promise<EtsyStatsd> {
     const port = await freeUdpPort();
     const mgmtPort = await freeTcpPort();
     const dir = mkdtempSync(join(tmpdir(), 'hmetrics-etsy-'));
@@ -78,7 +81,7 @@ export class EtsyStatsd {
     writeFileSync(config, JSON.stringify({
       port, address: '127.0.0.1', mgmt_port: mgmtPort, mgmt_address: '127.0.0.1',
       flushInterval: options.flushInterval ?? 100, backends: [backend], deleteIdleStats: true,
-      automaticConfigReload: false, servers,
+      automaticConfigReload: false, servers, percentThreshold: options.percentThreshold,
     }));
     const statsJs = join(require.resolve('statsd/package.json'), '..', 'stats.js');
     const child = spawn(process.execPath, [statsJs, config], { stdio: ['ignore', 'pipe', 'pipe'] });

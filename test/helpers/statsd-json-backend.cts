@@ -11,6 +11,7 @@ interface EtsyMetrics {
   timers: Record<string, number[]>;
   timer_counters: Record<string, number>;
   sets: Record<string, EtsySet>;
+  timer_data: Record<string, Record<string, number>>;
 }
 
 function init(_startupTime: number, _config: unknown, events: EventEmitter): boolean {
@@ -24,6 +25,7 @@ function init(_startupTime: number, _config: unknown, events: EventEmitter): boo
       timers: metrics.timers,
       timer_counters: metrics.timer_counters,
       sets,
+      timer_data: metrics.timer_data,
     };
     process.stdout.write(`HMETRICS_FLUSH ${JSON.stringify(flush)}\n`);
   });

@@ -1,10 +1,10 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { InvalidOption } from '../errors.js';
 import { shared } from '../global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
-import { OWN_REQUEST } from '../sinks/http-post.js';
+import { OWN_REQUEST } from '../transport/http.js';
 import { HostTags } from './host-tags.js';
+import { checkInteger } from '../util/check.js';
 
 /** Options of `enableHttpClientMonitor()`. */
 export interface HttpClientMonitorOptions {
@@ -58,10 +58,7 @@ const active = shared<{ monitor?: Monitor | undefined }>('http-client-monitor', 
  * enableHttpClientMonitor({ maxHosts: 20 });
  */
 export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}): void {
-  const maxHosts = options.maxHosts ?? HTTP_CLIENT_MONITOR_DEFAULTS.maxHosts;
-  if (!Number.isSafeInteger(maxHosts) || maxHosts < 0) {
-    throw new InvalidOption(`Expected \`maxHosts\` to be a non-negative integer, got ${String(maxHosts)}`);
-  }
+  const maxHosts = checkInteger('maxHosts', options.maxHosts ?? HTTP_CLIENT_MONITOR_DEFAULTS.maxHosts, { min: 0 });
   disableHttpClientMonitor();
   const aggregator = options.aggregator ?? processAggregator;
   const hosts = new HostTags(maxHosts);
