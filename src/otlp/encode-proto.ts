@@ -1,0 +1,146 @@
+import type { Attributes, AttributeValue, ExportRequest, HistogramPoint, NumberPoint, OtlpMetric } from './model.js';
+import { ProtoWriter, WIRE } from './protobuf-writer.js';
+
+/**
+ * `ExportMetricsServiceRequest` in protobuf, field numbers from opentelemetry-proto
+ * (metrics/v1, common/v1, resource/v1). Values go out as `as_double`: counters may hold
+ * fractions (sample rates), and the OTel SDK's observable instruments are doubles too.
+ */
+export function encodeProto(request: ExportRequest): Uint8Array {
+  const w = new ProtoWriter();
+  w.tag(1, WIRE.bytes); // resource_metrics
+  const resourceMetrics = w.fork();
+  w.tag(1, WIRE.bytes); // resource
+  const resource = w.fork();
+  writeAttributes(w, request.resource, 1);
+  w.join(resource);
+  w.tag(2, WIRE.bytes); // scope_metrics
+  const scopeMetrics = w.fork();
+  w.tag(1, WIRE.bytes); // scope
+  const scope = w.fork();
+  w.tag(1, WIRE.bytes);
+  w.string(request.scope.name);
+  w.tag(2, WIRE.bytes);
+  w.string(request.scope.version);
+  w.join(scope);
+  for (const metric of request.metrics) {
+    w.tag(2, WIRE.bytes);
+    writeMetric(w, metric);
+  }
+  w.join(scopeMetrics);
+  w.join(resourceMetrics);
+  return w.finish();
+}
+
+function writeMetric(w: ProtoWriter, metric: OtlpMetric): void {
+  const start = w.fork();
+  w.tag(1, WIRE.bytes);
+  w.string(metric.name);
+  if (metric.description !== '') {
+    w.tag(2, WIRE.bytes);
+    w.string(metric.description);
+  }
+  if (metric.unit !== '') {
+    w.tag(3, WIRE.bytes);
+    w.string(metric.unit);
+  }
+  if (metric.kind === 'gauge') {
+    w.tag(5, WIRE.bytes);
+    const gauge = w.fork();
+    for (const point of metric.points) writeNumberPoint(w, point);
+    w.join(gauge);
+  } else if (metric.kind === 'sum') {
+    w.tag(7, WIRE.bytes);
+    const sum = w.fork();
+    for (const point of metric.points) writeNumberPoint(w, point);
+    w.tag(2, WIRE.varint);
+    w.varint(metric.temporality);
+    if (metric.monotonic) {
+      w.tag(3, WIRE.varint);
+      w.varint(1);
+    }
+    w.join(sum);
+  } else {
+    w.tag(9, WIRE.bytes);
+    const histogram = w.fork();
+    for (const point of metric.points) writeHistogramPoint(w, point);
+    w.tag(2, WIRE.varint);
+    w.varint(metric.temporality);
+    w.join(histogram);
+  }
+  w.join(start);
+}
+
+function writeNumberPoint(w: ProtoWriter, point: NumberPoint): void {
+  w.tag(1, WIRE.bytes); // data_points
+  const start = w.fork();
+  w.tag(2, WIRE.fixed64);
+  w.fixed64(point.startNs);
+  w.tag(3, WIRE.fixed64);
+  w.fixed64(point.timeNs);
+  w.tag(4, WIRE.fixed64); // as_double
+  w.double(point.value);
+  writeAttributes(w, point.attributes, 7);
+  w.join(start);
+}
+
+function writeHistogramPoint(w: ProtoWriter, point: HistogramPoint): void {
+  w.tag(1, WIRE.bytes);
+  const start = w.fork();
+  w.tag(2, WIRE.fixed64);
+  w.fixed64(point.startNs);
+  w.tag(3, WIRE.fixed64);
+  w.fixed64(point.timeNs);
+  w.tag(4, WIRE.fixed64);
+  w.fixed64Number(point.count);
+  w.tag(5, WIRE.fixed64);
+  w.double(point.sum);
+  w.tag(6, WIRE.bytes); // bucket_counts, packed fixed64
+  const counts = w.fork();
+  for (const count of point.counts) w.fixed64Number(count);
+  w.join(counts);
+  if (point.bounds.length > 0) {
+    w.tag(7, WIRE.bytes); // explicit_bounds, packed double
+    const bounds = w.fork();
+    for (const bound of point.bounds) w.double(bound);
+    w.join(bounds);
+  }
+  writeAttributes(w, point.attributes, 9);
+  if (point.count > 0) {
+    w.tag(11, WIRE.fixed64);
+    w.double(point.min);
+    w.tag(12, WIRE.fixed64);
+    w.double(point.max);
+  }
+  w.join(start);
+}
+
+function writeAttributes(w: ProtoWriter, attributes: Attributes, field: number): void {
+  for (const [key, value] of attributes) {
+    w.tag(field, WIRE.bytes);
+    const kv = w.fork();
+    w.tag(1, WIRE.bytes);
+    w.string(key);
+    w.tag(2, WIRE.bytes);
+    const any = w.fork();
+    writeAnyValue(w, value);
+    w.join(any);
+    w.join(kv);
+  }
+}
+
+function writeAnyValue(w: ProtoWriter, value: AttributeValue): void {
+  if (typeof value === 'string') {
+    w.tag(1, WIRE.bytes);
+    w.string(value);
+  } else if (typeof value === 'boolean') {
+    w.tag(2, WIRE.varint);
+    w.varint(value ? 1 : 0);
+  } else if (Number.isSafeInteger(value) && value >= 0) {
+    w.tag(3, WIRE.varint); // int_value
+    w.varint(value);
+  } else {
+    w.tag(4, WIRE.fixed64); // double_value (also negative integers: no zigzag in int64)
+    w.double(value);
+  }
+}
