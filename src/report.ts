@@ -36,6 +36,8 @@ export interface ReportOptions {
   readonly aggregator?: Aggregator;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /** Options of `otlp+http://…` / `otlp+https://…` endpoints: protocol, headers, temporality … (docs/otlp.md). @default {} */
+  readonly otlp?: import('./otlp/options.js').OtlpOptions;
 }
 
 
@@ -66,7 +68,9 @@ export async function report(
   const urls = parseEndpoints(endpoint);
   acquireReportLock();
   try {
-    const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles });
+    // OTLP wants the runtime figures OpenTelemetry names and ours lack (per-space heap, GC by type …).
+    if (settings.runtime !== false && urls.some((url) => url.protocol.startsWith('otlp+'))) settings.runtime = { semconv: true, ...settings.runtime };
+    const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles, otlp: settings.otlp });
     const outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;
       const pending = undelivered.get(key);
@@ -113,6 +117,7 @@ function resolveOptions(options: ReportOptions): Settings {
     maxCarryOverSeries: positiveInteger('maxCarryOverSeries', options.maxCarryOverSeries ?? REPORT_DEFAULTS.maxCarryOverSeries),
     aggregator: options.aggregator ?? processAggregator,
     now: options.now ?? (() => Date.now()),
+    otlp: options.otlp ?? {},
   };
 }
 
@@ -198,7 +203,11 @@ class ReportLoop {
       this.#outlets.map(async (outlet) => {
         const payload = outlet.pending ? carryOver(outlet.pending, snapshot, limits) : snapshot;
         outlet.pending = payload;
-        await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
+        await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50).catch((error: unknown) => {
+          // A refusal the sink settled (e.g. OTLP's 4xx: resending cannot help) is reported, not carried.
+          if ((error as { settled?: unknown } | null)?.settled === true) outlet.pending = undefined;
+          throw error;
+        });
         outlet.pending = undefined;
       }),
     );

@@ -19,6 +19,13 @@ export interface RuntimeSamplerOptions {
    * @default 20
    */
   readonly delayResolution?: number;
+  /**
+   * Also write the figures OpenTelemetry's runtime instrumentation has and hmetrics' own names
+   * lack (`SemconvMetric`: GC duration by type, heap spaces, event-loop time by state, delay
+   * min/mean/stddev/p90, resources by type). The report loop turns it on for OTLP endpoints.
+   * @default false
+   */
+  readonly semconv?: boolean;
 }
 
 /**
@@ -46,13 +53,14 @@ export function createRuntimeSampler(options: RuntimeSamplerOptions = {}): Runti
   if (typeof resolution !== 'number' || !Number.isSafeInteger(resolution) || resolution <= 0) {
     throw new InvalidOption(`Expected \`delayResolution\` to be a positive integer, got ${String(resolution)}`);
   }
+  const semconv = options.semconv === true;
   return new RuntimeSampler([
-    new GcCollector(),
-    new EventLoopDelayCollector(resolution),
-    new EventLoopUtilizationCollector(),
+    new GcCollector(semconv),
+    new EventLoopDelayCollector(resolution, semconv),
+    new EventLoopUtilizationCollector(semconv),
     new CpuCollector(),
-    new MemoryCollector(),
-    new HandlesCollector(),
+    new MemoryCollector(semconv),
+    new HandlesCollector(semconv),
   ]);
 }
 
