@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
-import type { report as reportFunction } from './report.js';
+import type { report as reportFunction, ReportOptions } from './report.js';
 
 // onload loads only what the environment asks for: every module costs startup time and, past
 // a point, the first scavenge's worth of RSS (measured over bare node: loading everything at
@@ -58,6 +58,8 @@ export interface SuperviseOptions {
   readonly now?: () => number;
   /** The loop to supervise; tests substitute their own. @default report */
   readonly run?: typeof reportFunction;
+  /** More options for each run (the OTLP export's timeout and `otlp`). @default {} */
+  readonly reportOptions?: ReportOptions;
 }
 
 /**
@@ -93,7 +95,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
       current = run(controller.signal, endpoint, (err) => {
         debug(`delivery failed: ${err.message}`);
         return err; // restart with backoff, as Heroku's collectors do
-      }, { interval: options.interval });
+      }, { ...options.reportOptions, interval: options.interval });
       try {
         await current;
         return; // aborted: the final delivery is done
@@ -144,6 +146,12 @@ const AREAS = [
     start: (env: NodeJS.ProcessEnv) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
 ] as const;
 
+/** True when an OTLP endpoint variable is set (read without loading the OTLP modules). */
+function wantsOtlp(env: NodeJS.ProcessEnv): boolean {
+  return has(env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT']) || has(env['OTEL_EXPORTER_OTLP_ENDPOINT']);
+}
+const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');
+
 function has(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== '';
 }
@@ -178,12 +186,22 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
   }
   startAreas(env);
   const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
-  if (!endpoint) return undefined;
+  const otlp = wantsOtlp(env);
+  if (!endpoint && !otlp) return undefined;
   if (isReporting()) {
     debug('a report loop already runs in this process; onload starts nothing');
     return undefined;
   }
-  const supervisor = supervise(endpoint, { interval: intervalFromEnv(env) });
+  let supervisor: Supervisor | undefined = endpoint ? supervise(endpoint, { interval: intervalFromEnv(env) }) : undefined;
+  // OpenTelemetry's variables: alone, OTLP is the report loop; beside one, a second runtime-only loop.
+  if (otlp) {
+    try {
+      supervisor = loadOtlp().startOtlpFromEnv(env, supervise, supervisor);
+    } catch (err) {
+      debug(`OTLP export not started: ${(err as Error).message}`);
+    }
+  }
+  if (!supervisor) return undefined;
   holder[STARTED] = supervisor;
   installSignalFlush(supervisor);
   return supervisor;

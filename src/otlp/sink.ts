@@ -50,7 +50,8 @@ export class OtlpSink implements Sink {
     this.label = redactEndpoint(url);
     this.#options = resolveOtlpOptions(options.otlp);
     this.#poster = new HttpPoster(target);
-    this.#path = (target.pathname === '' || target.pathname === '/' ? DEFAULT_METRICS_PATH : target.pathname) + target.search;
+    // `otlp+http://host:4318` (no path at all) means the spec's path; any path given is used as is.
+    this.#path = (url.pathname === '' ? DEFAULT_METRICS_PATH : target.pathname) + target.search;
     this.#timeout = options.timeout;
     this.#now = options.now ?? Date.now;
     this.#resource = buildResource(this.#options);
