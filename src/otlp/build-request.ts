@@ -25,12 +25,19 @@ interface SeriesState {
 }
 
 /**
- * The cumulative state of one endpoint: start times and running totals per series. It lives
- * as long as the process (see `exportStateFor`), so a restarted loop keeps the start times.
- * Bounded: past `maxSeries` a new series is sent with its own interval as its start.
+ * The cumulative state of one endpoint: start times and running totals per series, by snapshot
+ * kind and series key. It lives as long as the process (the sink keeps one per endpoint), so a
+ * restarted loop keeps the start times. Bounded: past `maxSeries` a new series is sent with its
+ * own interval as its start.
  */
 export class ExportState {
-  readonly series = new Map<string, SeriesState>();
+  readonly counters = new Map<string, SeriesState>();
+  readonly gauges = new Map<string, SeriesState>();
+  readonly timers = new Map<string, SeriesState>();
+
+  get size(): number {
+    return this.counters.size + this.gauges.size + this.timers.size;
+  }
 }
 
 /** An export built from a snapshot; `commit()` folds it into the state once it is settled. */
@@ -40,11 +47,7 @@ export interface BuiltExport {
   commit(): void;
 }
 
-interface MetricEntry {
-  readonly descriptor: Descriptor;
-  readonly temporality: TemporalityValue;
-  readonly points: (NumberPoint | HistogramPoint)[];
-}
+type MutableMetric = OtlpMetric & { points: (NumberPoint | HistogramPoint)[] };
 
 /**
  * Maps one snapshot to an `ExportRequest`: hmetrics' runtime names to OpenTelemetry's
@@ -56,101 +59,132 @@ interface MetricEntry {
 export function buildExport(snapshot: Snapshot, state: ExportState, options: ResolvedOtlpOptions, resource: Attributes, scope: ExportRequest['scope']): BuiltExport {
   const startNs = msToNs(snapshot.time - snapshot.intervalMs);
   const timeNs = msToNs(snapshot.time);
-  const metrics = new Map<string, MetricEntry>();
-  const staged: [string, SeriesState][] = [];
-  const touched = new Set<string>();
+  const metrics = new Map<Descriptor, MutableMetric>();
+  const staged: [Map<string, SeriesState>, string, SeriesState][] = [];
+  const touched = new Set<SeriesState>();
+  const preference = options.temporality;
   let dataPoints = 0;
 
-  const entry = (descriptor: Descriptor): MetricEntry => {
-    const key = `${descriptor.name}\u0000${descriptor.instrument}`;
-    let found = metrics.get(key);
+  const metricFor = (descriptor: Descriptor): MutableMetric => {
+    let found = metrics.get(descriptor);
     if (found === undefined) {
-      found = { descriptor, temporality: temporalityOf(descriptor.instrument, options.temporality), points: [] };
-      metrics.set(key, found);
+      found = newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
+      metrics.set(descriptor, found);
     }
     return found;
   };
 
-  const addNumber = (seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
-    const value = raw * (descriptor.scale ?? 1);
-    const attributes = toAttributes(tags, descriptor.attribute);
-    const target = entry(descriptor);
+  const addNumber = (store: Map<string, SeriesState>, seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
+    const value = descriptor.scale === undefined ? raw : raw * descriptor.scale;
+    const attributes = toAttributes(tags, descriptor);
+    const target = metricFor(descriptor);
     dataPoints++;
-    if (descriptor.instrument === 'gauge' || target.temporality === Temporality.delta) {
+    if (target.kind === 'gauge' || target.temporality === Temporality.delta) {
       target.points.push({ attributes, startNs, timeNs, value });
       return;
     }
-    const key = `${descriptor.name}\u0000${seriesKey}`;
-    touched.add(key);
-    const previous = state.series.get(key);
+    const previous = store.get(seriesKey);
+    if (previous) touched.add(previous);
     // An up-down counter's figure is absolute already (a level, not an increment).
     const total = descriptor.instrument === 'upDownCounter' ? value : (previous?.total ?? 0) + value;
     const since = previous?.startNs ?? startNs;
     target.points.push({ attributes, startNs: since, timeNs, value: total });
-    staged.push([key, { descriptor, attributes, startNs: since, total, buckets: undefined }]);
+    staged.push([store, seriesKey, { descriptor, attributes, startNs: since, total, buckets: undefined }]);
   };
 
   for (const [key, point] of snapshot.counters) {
     const descriptor = describe(point.name, 'counter', '');
-    if (descriptor) addNumber(key, descriptor, point.tags, point.value);
+    if (descriptor) addNumber(state.counters, key, descriptor, point.tags, point.value);
   }
   for (const [key, point] of snapshot.gauges) {
     const descriptor = describe(point.name, 'gauge', '');
-    if (descriptor) addNumber(key, descriptor, point.tags, point.value);
+    if (descriptor) addNumber(state.gauges, key, descriptor, point.tags, point.value);
   }
   for (const [key, point] of snapshot.sets) {
     const descriptor = describe(point.name, 'gauge', '');
-    if (descriptor) addNumber(key, descriptor, point.tags, point.values.size);
+    if (descriptor) addNumber(state.gauges, key, descriptor, point.tags, point.values.size);
   }
   for (const [seriesKey, point] of snapshot.timers) {
     const descriptor = describe(point.name, 'histogram', 'ms');
     if (!descriptor) continue;
-    const attributes = toAttributes(point.tags, descriptor.attribute);
-    const target = entry(descriptor);
+    const attributes = toAttributes(point.tags, descriptor);
+    const target = metricFor(descriptor);
     const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets);
     dataPoints++;
-    if (target.temporality === Temporality.delta) {
+    if (target.kind !== 'gauge' && target.temporality === Temporality.delta) {
       target.points.push(histogramPoint(attributes, startNs, timeNs, fresh));
       continue;
     }
-    const key = `${descriptor.name}\u0000${seriesKey}`;
-    touched.add(key);
-    const previous = state.series.get(key);
+    const previous = state.timers.get(seriesKey);
+    if (previous) touched.add(previous);
     const buckets = previous?.buckets && sameBounds(previous.buckets.bounds, fresh.bounds) ? mergeBuckets(previous.buckets, fresh) : fresh;
     const since = previous?.startNs ?? startNs;
     target.points.push(histogramPoint(attributes, since, timeNs, buckets));
-    staged.push([key, { descriptor, attributes, startNs: since, total: 0, buckets }]);
+    staged.push([state.timers, seriesKey, { descriptor, attributes, startNs: since, total: 0, buckets }]);
   }
 
   // Cumulative series not updated in this interval are repeated with their totals, as the
   // OpenTelemetry SDK does: a backend sees a flat line, not a gap.
-  for (const [key, series] of state.series) {
-    if (touched.has(key)) continue;
-    const target = entry(series.descriptor);
-    if (target.temporality !== Temporality.cumulative) continue;
-    dataPoints++;
-    target.points.push(series.buckets
-      ? histogramPoint(series.attributes, series.startNs, timeNs, series.buckets)
-      : { attributes: series.attributes, startNs: series.startNs, timeNs, value: series.total });
+  for (const store of [state.counters, state.gauges, state.timers]) {
+    for (const series of store.values()) {
+      if (touched.has(series)) continue;
+      const target = metricFor(series.descriptor);
+      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative) continue;
+      dataPoints++;
+      target.points.push(series.buckets
+        ? histogramPoint(series.attributes, series.startNs, timeNs, series.buckets)
+        : { attributes: series.attributes, startNs: series.startNs, timeNs, value: series.total });
+    }
   }
 
-  const request: ExportRequest = { resource, scope, metrics: [...metrics.values()].map(toMetric) };
+  const request: ExportRequest = { resource, scope, metrics: [...metrics.values()] };
   return {
     request,
     dataPoints,
     commit() {
-      for (const [key, series] of staged) {
-        if (state.series.has(key) || state.series.size < options.maxSeries) state.series.set(key, series);
+      let size = state.size;
+      for (const [store, key, series] of staged) {
+        if (store.has(key)) store.set(key, series);
+        else if (size < options.maxSeries) {
+          store.set(key, series);
+          size++;
+        }
       }
     },
   };
 }
 
+function newMetric(descriptor: Descriptor, temporality: TemporalityValue): MutableMetric {
+  const { name, description, unit } = descriptor;
+  switch (descriptor.instrument) {
+    case 'gauge':
+      return { name, description, unit, kind: 'gauge', points: [] };
+    case 'histogram':
+      return { name, description, unit, kind: 'histogram', temporality, points: [] as HistogramPoint[] } as MutableMetric;
+    default:
+      return { name, description, unit, kind: 'sum', temporality, monotonic: descriptor.instrument !== 'upDownCounter', points: [] };
+  }
+}
+
+/**
+ * Descriptors by name and instrument, looked up once per name: hmetrics' runtime names, the
+ * sampler's semantic-convention names, else one made for a pushed name. Bounded, so hostile
+ * names cannot grow it forever; `null` marks a name OTLP leaves out.
+ */
+const DESCRIPTORS = { counter: new Map<string, Descriptor | null>(), gauge: new Map<string, Descriptor | null>(), histogram: new Map<string, Descriptor | null>() };
+const MAX_CACHED_DESCRIPTORS = 20_000;
+
 /** The descriptor of a snapshot series, or undefined when OTLP leaves it out. */
-function describe(name: string, instrument: InstrumentKind, unit: string): Descriptor | undefined {
-  const runtime = RUNTIME_DESCRIPTORS.get(name);
-  if (runtime !== undefined) return runtime ?? undefined;
-  return SEMCONV_DESCRIPTORS.get(name) ?? { name, unit, description: '', instrument };
+function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | undefined {
+  const cache = DESCRIPTORS[instrument];
+  let descriptor = cache.get(name);
+  if (descriptor === undefined) {
+    if (cache.size >= MAX_CACHED_DESCRIPTORS) cache.clear();
+    const runtime = RUNTIME_DESCRIPTORS.get(name);
+    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? { name, unit, description: '', instrument });
+    cache.set(name, descriptor);
+  }
+  return descriptor ?? undefined;
 }
 
 /** The temporality an instrument gets under a preference (the OTLP exporter spec's table). */
@@ -160,21 +194,27 @@ export function temporalityOf(instrument: InstrumentKind, preference: OtlpTempor
   return instrument === 'observableCounter' ? Temporality.cumulative : Temporality.delta;
 }
 
-function toMetric({ descriptor, temporality, points }: MetricEntry): OtlpMetric {
-  const base = { name: descriptor.name, description: descriptor.description, unit: descriptor.unit };
-  switch (descriptor.instrument) {
-    case 'gauge':
-      return { ...base, kind: 'gauge', points: points as NumberPoint[] };
-    case 'histogram':
-      return { ...base, kind: 'histogram', temporality, points: points as HistogramPoint[] };
-    default:
-      return { ...base, kind: 'sum', temporality, monotonic: descriptor.instrument !== 'upDownCounter', points: points as NumberPoint[] };
-  }
-}
+const NO_ATTRIBUTES: Attributes = Object.freeze([]);
+/** Attributes by tags array: the aggregator hands the same array for a series every interval. */
+const attributesByTags = new WeakMap<Tags, Attributes>();
+const attributesByDescriptor = new WeakMap<Descriptor, Attributes>();
 
 /** Tags `k:v` become attributes; a tag without a value gets an empty string; the first of a key wins. */
-function toAttributes(tags: Tags, extra: readonly [string, string] | undefined): Attributes {
-  if (tags.length === 0) return extra ? [extra] : [];
+function toAttributes(tags: Tags, descriptor: Descriptor): Attributes {
+  const extra = descriptor.attribute;
+  if (tags.length === 0) {
+    if (!extra) return NO_ATTRIBUTES;
+    let cached = attributesByDescriptor.get(descriptor);
+    if (cached === undefined) {
+      cached = [extra];
+      attributesByDescriptor.set(descriptor, cached);
+    }
+    return cached;
+  }
+  if (!extra) {
+    const cached = attributesByTags.get(tags);
+    if (cached !== undefined) return cached;
+  }
   const out: [string, string][] = [];
   const seen = new Set<string>();
   for (const tag of tags) {
@@ -184,7 +224,9 @@ function toAttributes(tags: Tags, extra: readonly [string, string] | undefined):
     seen.add(key);
     out.push([key, colon === -1 ? '' : tag.slice(colon + 1)]);
   }
-  if (extra && !seen.has(extra[0])) out.push([extra[0], extra[1]]);
+  if (extra) {
+    if (!seen.has(extra[0])) out.push([extra[0], extra[1]]);
+  } else attributesByTags.set(tags, out);
   return out;
 }
 

@@ -1,13 +1,42 @@
 import type { Attributes, AttributeValue, ExportRequest, HistogramPoint, NumberPoint, OtlpMetric } from './model.js';
 import { ProtoWriter, WIRE } from './protobuf-writer.js';
 
+/** Encoded attribute fields by attributes array and field number (arrays are reused per series). */
+const ATTRIBUTE_BYTES = [new WeakMap<Attributes, Uint8Array>(), new WeakMap<Attributes, Uint8Array>(), new WeakMap<Attributes, Uint8Array>()];
+const ATTRIBUTE_SLOT: Record<number, number> = { 1: 0, 7: 1, 9: 2 };
+
+/** The last timestamps written with their 32-bit halves: every point of an export shares two or three. */
+const recentTimes: bigint[] = [];
+const recentParts: [number, number][] = [];
+function writeTime(w: ProtoWriter, ns: bigint): void {
+  for (let i = 0; i < recentTimes.length; i++) {
+    if (recentTimes[i] === ns) {
+      const parts = recentParts[i]!;
+      w.fixed64Parts(parts[0], parts[1]);
+      return;
+    }
+  }
+  const parts: [number, number] = [Number(ns & 0xffff_ffffn), Number((ns >> 32n) & 0xffff_ffffn)];
+  if (recentTimes.length >= 4) {
+    recentTimes.shift();
+    recentParts.shift();
+  }
+  recentTimes.push(ns);
+  recentParts.push(parts);
+  w.fixed64Parts(parts[0], parts[1]);
+}
+
+/** One writer reused by every export (its buffer keeps its grown size); `finish()` copies out. */
+let shared: ProtoWriter | undefined;
+
 /**
  * `ExportMetricsServiceRequest` in protobuf, field numbers from opentelemetry-proto
  * (metrics/v1, common/v1, resource/v1). Values go out as `as_double`: counters may hold
  * fractions (sample rates), and the OTel SDK's observable instruments are doubles too.
  */
 export function encodeProto(request: ExportRequest): Uint8Array {
-  const w = new ProtoWriter();
+  const w = (shared ??= new ProtoWriter());
+  w.pos = 0;
   w.tag(1, WIRE.bytes); // resource_metrics
   const resourceMetrics = w.fork();
   w.tag(1, WIRE.bytes); // resource
@@ -75,9 +104,9 @@ function writeNumberPoint(w: ProtoWriter, point: NumberPoint): void {
   w.tag(1, WIRE.bytes); // data_points
   const start = w.fork();
   w.tag(2, WIRE.fixed64);
-  w.fixed64(point.startNs);
+  writeTime(w, point.startNs);
   w.tag(3, WIRE.fixed64);
-  w.fixed64(point.timeNs);
+  writeTime(w, point.timeNs);
   w.tag(4, WIRE.fixed64); // as_double
   w.double(point.value);
   writeAttributes(w, point.attributes, 7);
@@ -88,9 +117,9 @@ function writeHistogramPoint(w: ProtoWriter, point: HistogramPoint): void {
   w.tag(1, WIRE.bytes);
   const start = w.fork();
   w.tag(2, WIRE.fixed64);
-  w.fixed64(point.startNs);
+  writeTime(w, point.startNs);
   w.tag(3, WIRE.fixed64);
-  w.fixed64(point.timeNs);
+  writeTime(w, point.timeNs);
   w.tag(4, WIRE.fixed64);
   w.fixed64Number(point.count);
   w.tag(5, WIRE.fixed64);
@@ -116,17 +145,26 @@ function writeHistogramPoint(w: ProtoWriter, point: HistogramPoint): void {
 }
 
 function writeAttributes(w: ProtoWriter, attributes: Attributes, field: number): void {
-  for (const [key, value] of attributes) {
-    w.tag(field, WIRE.bytes);
-    const kv = w.fork();
-    w.tag(1, WIRE.bytes);
-    w.string(key);
-    w.tag(2, WIRE.bytes);
-    const any = w.fork();
-    writeAnyValue(w, value);
-    w.join(any);
-    w.join(kv);
+  if (attributes.length === 0) return;
+  const cache = ATTRIBUTE_BYTES[ATTRIBUTE_SLOT[field] ?? 0]!;
+  let bytes = cache.get(attributes);
+  if (bytes === undefined) {
+    const own = new ProtoWriter(256);
+    for (const [key, value] of attributes) {
+      own.tag(field, WIRE.bytes);
+      const kv = own.fork();
+      own.tag(1, WIRE.bytes);
+      own.string(key);
+      own.tag(2, WIRE.bytes);
+      const any = own.fork();
+      writeAnyValue(own, value);
+      own.join(any);
+      own.join(kv);
+    }
+    bytes = own.finish();
+    cache.set(attributes, bytes);
   }
+  w.raw(bytes);
 }
 
 function writeAnyValue(w: ProtoWriter, value: AttributeValue): void {
