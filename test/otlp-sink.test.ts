@@ -267,3 +267,14 @@ test('bad options are refused early with a clear message that never quotes heade
   assert.throws(() => sink(endpoint(), { timerBuckets: [5, 1] }), /increasing order/);
   assert.throws(() => sink(endpoint(), { headers: { key: 42 as never } }), (err: unknown) => err instanceof InvalidOption && !err.message.includes('42'));
 });
+
+test('regression: CPU user and system time are two points of one process.cpu.time metric, not two metrics of the same name', async () => {
+  const sk = sink(endpoint());
+  await sk.deliver(snapshot((a) => { a.count('node.cpu.user.us', 3_000_000); a.count('node.cpu.system.us', 1_000_000); }), signal);
+  sk.close();
+  const list = (receiver.received[0]!.request.resourceMetrics[0] as Json)['scopeMetrics'][0].metrics as Json[];
+  const cpu = list.filter((m) => m['name'] === 'process.cpu.time');
+  assert.equal(cpu.length, 1);
+  const byMode = Object.fromEntries(cpu[0]!['sum'].dataPoints.map((p: Json) => [attrs(p)['cpu.mode'], p.asDouble]));
+  assert.deepEqual(byMode, { user: 3, system: 1 });
+});

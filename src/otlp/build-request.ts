@@ -59,17 +59,22 @@ type MutableMetric = OtlpMetric & { points: (NumberPoint | HistogramPoint)[] };
 export function buildExport(snapshot: Snapshot, state: ExportState, options: ResolvedOtlpOptions, resource: Attributes, scope: ExportRequest['scope']): BuiltExport {
   const startNs = msToNs(snapshot.time - snapshot.intervalMs);
   const timeNs = msToNs(snapshot.time);
-  const metrics = new Map<Descriptor, MutableMetric>();
+  const metrics = new Map<string, MutableMetric>();
   const staged: [Map<string, SeriesState>, string, SeriesState][] = [];
   const touched = new Set<SeriesState>();
   const preference = options.temporality;
   let dataPoints = 0;
 
+  // Two descriptors may share a metric (process.cpu.time has one per cpu.mode): one metric per
+  // name and instrument, found by descriptor first (one lookup for the usual case).
+  const byDescriptor = new Map<Descriptor, MutableMetric>();
   const metricFor = (descriptor: Descriptor): MutableMetric => {
-    let found = metrics.get(descriptor);
+    let found = byDescriptor.get(descriptor);
     if (found === undefined) {
-      found = newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
-      metrics.set(descriptor, found);
+      const key = `${descriptor.name}\u0000${descriptor.instrument}`;
+      found = metrics.get(key) ?? newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
+      metrics.set(key, found);
+      byDescriptor.set(descriptor, found);
     }
     return found;
   };
