@@ -89,3 +89,9 @@ export {
   HTTP_CLIENT_MONITOR_DEFAULTS,
 } from './csm/http-monitor.js';
 export type { HttpClientMonitorOptions } from './csm/http-monitor.js';
+
+// --- OpenTelemetry OTLP (otlp+http:// and otlp+https:// endpoints; docs/otlp.md) ---
+export { OTLP_DEFAULTS } from './otlp/options.js';
+export type { OtlpOptions, OtlpProtocol, OtlpTemporalityPreference } from './otlp/options.js';
+export { OtlpExportRejected } from './otlp/errors.js';
+export { SemconvMetric, SemconvAttribute } from './metrics/names.js';
