@@ -90,7 +90,13 @@ async function encodeBench(): Promise<string[]> {
   const resource = buildResource(options);
   const scope = { name: 'hmetrics', version: '0.1.0' };
   const state = new ExportState();
-  const ours = (): Uint8Array => encodeProto(buildExport(snapshot, state, options, resource, scope).request);
+  // The steady state: every export commits, as a delivered one does.
+  const ours = (): Uint8Array => {
+    const built = buildExport(snapshot, state, options, resource, scope);
+    const bytes = encodeProto(built.request);
+    built.commit();
+    return bytes;
+  };
   const oursJson = (): string => encodeJson(buildExport(snapshot, state, options, resource, scope).request);
   const theirs = (): Uint8Array => ProtobufMetricsSerializer.serializeRequest(collected)!;
   const theirsJson = (): unknown => JsonMetricsSerializer.serializeRequest(collected);

@@ -14,15 +14,28 @@ interface Buckets {
   readonly counts: number[];
 }
 
-/** What cumulative temporality remembers of one series between exports. */
+/**
+ * What cumulative temporality remembers of one series between exports. `pending*` hold what
+ * the export being built would make of it; `commit()` makes them the totals (no allocation
+ * per series per export in the steady state).
+ */
 interface SeriesState {
   readonly descriptor: Descriptor;
   readonly attributes: Attributes;
   /** When the series was first seen: every later export repeats it, so backends see no reset. */
   readonly startNs: bigint;
-  readonly total: number;
-  readonly buckets: Buckets | undefined;
+  total: number;
+  buckets: Buckets | undefined;
+  pendingTotal: number;
+  pendingBuckets: Buckets | undefined;
+  /** The export that last touched it (repeats skip touched series). */
+  mark: number;
 }
+
+let exportSequence = 0;
+
+/** The metric key of each descriptor (name and instrument), made once. */
+const METRIC_KEYS = new WeakMap<Descriptor, string>();
 
 /**
  * The cumulative state of one endpoint: start times and running totals per series, by snapshot
@@ -60,21 +73,24 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
   const startNs = msToNs(snapshot.time - snapshot.intervalMs);
   const timeNs = msToNs(snapshot.time);
   const metrics = new Map<string, MutableMetric>();
-  const staged: [Map<string, SeriesState>, string, SeriesState][] = [];
-  const touched = new Set<SeriesState>();
+  const mark = ++exportSequence;
+  const updated: SeriesState[] = [];
+  const created: [Map<string, SeriesState>, string, SeriesState][] = [];
   const preference = options.temporality;
   let dataPoints = 0;
 
   // Two descriptors may share a metric (process.cpu.time has one per cpu.mode): one metric per
-  // name and instrument, found by descriptor first (one lookup for the usual case).
-  const byDescriptor = new Map<Descriptor, MutableMetric>();
+  // name and instrument, keyed by a string made once per descriptor.
   const metricFor = (descriptor: Descriptor): MutableMetric => {
-    let found = byDescriptor.get(descriptor);
+    let key = METRIC_KEYS.get(descriptor);
+    if (key === undefined) {
+      key = `${descriptor.name}\u0000${descriptor.instrument}`;
+      METRIC_KEYS.set(descriptor, key);
+    }
+    let found = metrics.get(key);
     if (found === undefined) {
-      const key = `${descriptor.name}\u0000${descriptor.instrument}`;
-      found = metrics.get(key) ?? newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
+      found = newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
       metrics.set(key, found);
-      byDescriptor.set(descriptor, found);
     }
     return found;
   };
@@ -89,12 +105,17 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
       return;
     }
     const previous = store.get(seriesKey);
-    if (previous) touched.add(previous);
     // An up-down counter's figure is absolute already (a level, not an increment).
     const total = descriptor.instrument === 'upDownCounter' ? value : (previous?.total ?? 0) + value;
-    const since = previous?.startNs ?? startNs;
-    target.points.push({ attributes, startNs: since, timeNs, value: total });
-    staged.push([store, seriesKey, { descriptor, attributes, startNs: since, total, buckets: undefined }]);
+    if (previous) {
+      previous.mark = mark;
+      previous.pendingTotal = total;
+      updated.push(previous);
+      target.points.push({ attributes, startNs: previous.startNs, timeNs, value: total });
+    } else {
+      created.push([store, seriesKey, { descriptor, attributes, startNs, total: 0, buckets: undefined, pendingTotal: total, pendingBuckets: undefined, mark }]);
+      target.points.push({ attributes, startNs, timeNs, value: total });
+    }
   };
 
   for (const [key, point] of snapshot.counters) {
@@ -121,18 +142,23 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
       continue;
     }
     const previous = state.timers.get(seriesKey);
-    if (previous) touched.add(previous);
     const buckets = previous?.buckets && sameBounds(previous.buckets.bounds, fresh.bounds) ? mergeBuckets(previous.buckets, fresh) : fresh;
-    const since = previous?.startNs ?? startNs;
-    target.points.push(histogramPoint(attributes, since, timeNs, buckets));
-    staged.push([state.timers, seriesKey, { descriptor, attributes, startNs: since, total: 0, buckets }]);
+    if (previous) {
+      previous.mark = mark;
+      previous.pendingBuckets = buckets;
+      updated.push(previous);
+      target.points.push(histogramPoint(attributes, previous.startNs, timeNs, buckets));
+    } else {
+      created.push([state.timers, seriesKey, { descriptor, attributes, startNs, total: 0, buckets: undefined, pendingTotal: 0, pendingBuckets: buckets, mark }]);
+      target.points.push(histogramPoint(attributes, startNs, timeNs, buckets));
+    }
   }
 
   // Cumulative series not updated in this interval are repeated with their totals, as the
   // OpenTelemetry SDK does: a backend sees a flat line, not a gap.
   for (const store of [state.counters, state.gauges, state.timers]) {
     for (const series of store.values()) {
-      if (touched.has(series)) continue;
+      if (series.mark === mark) continue;
       const target = metricFor(series.descriptor);
       if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative) continue;
       dataPoints++;
@@ -147,13 +173,17 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     request,
     dataPoints,
     commit() {
+      for (const series of updated) {
+        series.total = series.pendingTotal;
+        series.buckets = series.pendingBuckets;
+      }
       let size = state.size;
-      for (const [store, key, series] of staged) {
-        if (store.has(key)) store.set(key, series);
-        else if (size < options.maxSeries) {
-          store.set(key, series);
-          size++;
-        }
+      for (const [store, key, series] of created) {
+        if (size >= options.maxSeries) break;
+        series.total = series.pendingTotal;
+        series.buckets = series.pendingBuckets;
+        store.set(key, series);
+        size++;
       }
     },
   };

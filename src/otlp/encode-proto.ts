@@ -61,18 +61,31 @@ export function encodeProto(request: ExportRequest): Uint8Array {
   return w.finish();
 }
 
-function writeMetric(w: ProtoWriter, metric: OtlpMetric): void {
-  const start = w.fork();
-  w.tag(1, WIRE.bytes);
-  w.string(metric.name);
+/** Name, description and unit fields of a metric, encoded once per name (bounded). */
+const HEADERS = new Map<string, { description: string; unit: string; bytes: Uint8Array }>();
+function metricHeader(metric: OtlpMetric): Uint8Array {
+  const cached = HEADERS.get(metric.name);
+  if (cached !== undefined && cached.description === metric.description && cached.unit === metric.unit) return cached.bytes;
+  const own = new ProtoWriter(128);
+  own.tag(1, WIRE.bytes);
+  own.string(metric.name);
   if (metric.description !== '') {
-    w.tag(2, WIRE.bytes);
-    w.string(metric.description);
+    own.tag(2, WIRE.bytes);
+    own.string(metric.description);
   }
   if (metric.unit !== '') {
-    w.tag(3, WIRE.bytes);
-    w.string(metric.unit);
+    own.tag(3, WIRE.bytes);
+    own.string(metric.unit);
   }
+  const bytes = own.finish();
+  if (HEADERS.size >= 20_000) HEADERS.clear();
+  HEADERS.set(metric.name, { description: metric.description, unit: metric.unit, bytes });
+  return bytes;
+}
+
+function writeMetric(w: ProtoWriter, metric: OtlpMetric): void {
+  const start = w.fork();
+  w.raw(metricHeader(metric));
   if (metric.kind === 'gauge') {
     w.tag(5, WIRE.bytes);
     const gauge = w.fork();
