@@ -278,3 +278,20 @@ test('regression: CPU user and system time are two points of one process.cpu.tim
   const byMode = Object.fromEntries(cpu[0]!['sum'].dataPoints.map((p: Json) => [attrs(p)['cpu.mode'], p.asDouble]));
   assert.deepEqual(byMode, { user: 3, system: 1 });
 });
+
+test('a timer sampled past its cap still sends bucket counts that add up to its exact count, with custom buckets', async () => {
+  const aggregator = new Aggregator({ maxTimerValues: 10, now: () => clock });
+  for (let i = 0; i < 1000; i++) aggregator.timing('fetch.ms', i % 2 === 0 ? 1 : 100);
+  clock += 10_000;
+  const sk = sink(endpoint(), { timerBuckets: [10, 50] });
+  await sk.deliver(aggregator.swap(), signal);
+  sk.close();
+  const point = metrics(receiver.received[0]!).get('fetch.ms')!['histogram'].dataPoints[0];
+  assert.deepEqual(point.explicitBounds, [10, 50]);
+  assert.equal(point.count, 1000);
+  assert.equal(point.bucketCounts.reduce((a: number, b: number) => a + b, 0), 1000);
+  assert.equal(point.bucketCounts[1], 0);
+  assert.equal(point.sum, 500 * 1 + 500 * 100);
+  assert.equal(point.min, 1);
+  assert.equal(point.max, 100);
+});

@@ -1,18 +1,10 @@
-import type { Snapshot, TimerPoint } from '../metrics/snapshot.js';
+import type { Snapshot } from '../metrics/snapshot.js';
 import type { Tags } from '../metrics/series.js';
 import { msToNs, Temporality, type Attributes, type ExportRequest, type HistogramPoint, type NumberPoint, type OtlpMetric, type TemporalityValue } from './model.js';
 import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.js';
 import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
-
-/** An accumulated explicit-bucket histogram. */
-interface Buckets {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  readonly bounds: readonly number[];
-  readonly counts: number[];
-}
+import { toAttributes } from './attributes.js';
+import { bucketize, histogramPoint, mergeBuckets, sameBounds, type Buckets } from './histogram.js';
 
 /**
  * What cumulative temporality remembers of one series between exports. `pending*` hold what
@@ -227,86 +219,4 @@ export function temporalityOf(instrument: InstrumentKind, preference: OtlpTempor
   if (instrument === 'upDownCounter' || preference === 'cumulative') return Temporality.cumulative;
   if (preference === 'delta') return Temporality.delta;
   return instrument === 'observableCounter' ? Temporality.cumulative : Temporality.delta;
-}
-
-const NO_ATTRIBUTES: Attributes = Object.freeze([]);
-/** Attributes by tags array: the aggregator hands the same array for a series every interval. */
-const attributesByTags = new WeakMap<Tags, Attributes>();
-const attributesByDescriptor = new WeakMap<Descriptor, Attributes>();
-
-/** Tags `k:v` become attributes; a tag without a value gets an empty string; the first of a key wins. */
-function toAttributes(tags: Tags, descriptor: Descriptor): Attributes {
-  const extra = descriptor.attribute;
-  if (tags.length === 0) {
-    if (!extra) return NO_ATTRIBUTES;
-    let cached = attributesByDescriptor.get(descriptor);
-    if (cached === undefined) {
-      cached = [extra];
-      attributesByDescriptor.set(descriptor, cached);
-    }
-    return cached;
-  }
-  if (!extra) {
-    const cached = attributesByTags.get(tags);
-    if (cached !== undefined) return cached;
-  }
-  const out: [string, string][] = [];
-  const seen = new Set<string>();
-  for (const tag of tags) {
-    const colon = tag.indexOf(':');
-    const key = colon === -1 ? tag : tag.slice(0, colon);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push([key, colon === -1 ? '' : tag.slice(colon + 1)]);
-  }
-  if (extra) {
-    if (!seen.has(extra[0])) out.push([extra[0], extra[1]]);
-  } else attributesByTags.set(tags, out);
-  return out;
-}
-
-/**
- * A timer's values into explicit buckets (a value equal to a bound falls in that bound's
- * bucket, as OTel does). Values kept as a sample stand for `count / values.length` each; the
- * rounding remainder goes to the fullest bucket, so the bucket counts always add up to `count`.
- */
-function bucketize(point: TimerPoint, bounds: readonly number[]): Buckets {
-  const counts = new Array<number>(bounds.length + 1).fill(0);
-  let bucket = 0;
-  for (const value of point.values) {
-    while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
-    counts[bucket]!++;
-  }
-  const count = Math.round(point.count);
-  if (point.values.length !== count && point.values.length > 0) {
-    const weight = count / point.values.length;
-    let assigned = 0;
-    let fullest = 0;
-    for (let i = 0; i < counts.length; i++) {
-      counts[i] = Math.floor(counts[i]! * weight);
-      assigned += counts[i]!;
-      if (counts[i]! > counts[fullest]!) fullest = i;
-    }
-    counts[fullest]! += count - assigned;
-  }
-  return { count, sum: point.sum, min: point.min, max: point.max, bounds, counts };
-}
-
-function sameBounds(a: readonly number[], b: readonly number[]): boolean {
-  return a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
-}
-
-function mergeBuckets(a: Buckets, b: Buckets): Buckets {
-  return {
-    count: a.count + b.count,
-    sum: a.sum + b.sum,
-    min: Math.min(a.min, b.min),
-    max: Math.max(a.max, b.max),
-    bounds: a.bounds,
-    counts: a.counts.map((c, i) => c + (b.counts[i] ?? 0)),
-  };
-}
-
-function histogramPoint(attributes: Attributes, startNs: bigint, timeNs: bigint, b: Buckets): HistogramPoint {
-  return { attributes, startNs, timeNs, count: b.count, sum: b.sum, min: b.min, max: b.max, bounds: b.bounds, counts: b.counts };
 }
