@@ -295,3 +295,18 @@ test('a timer sampled past its cap still sends bucket counts that add up to its 
   assert.equal(point.min, 1);
   assert.equal(point.max, 100);
 });
+
+test('an empty snapshot sends no request', async () => {
+  const sk = sink(endpoint());
+  await sk.deliver(snapshot(() => undefined), signal);
+  sk.close();
+  assert.equal(receiver.received.length, 0);
+});
+
+test('a refused connection fails the delivery as DeliveryFailed (data kept), not as a settled refusal', async () => {
+  const { freePort } = await import('./helpers/ports.js');
+  const port = await freePort();
+  const sk = new OtlpSink(new URL(`otlp+http://127.0.0.1:${port}/v1/metrics`), { timeout: 300, percentiles: [] });
+  await assert.rejects(sk.deliver(snapshot((a) => a.count('hits', 1)), signal), (err: unknown) => err instanceof DeliveryFailed && !(err instanceof OtlpExportRejected) && /ECONNREFUSED/.test(err.message));
+  sk.close();
+});

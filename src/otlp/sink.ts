@@ -44,6 +44,7 @@ export class OtlpSink implements Sink {
   readonly #now: () => number;
   /** No request before this time (epoch ms): what a `Retry-After` longer than a delivery asked for. */
   #notBefore = 0;
+  #closed = false;
 
   constructor(url: URL, options: SinkOptions & { readonly otlp?: OtlpOptions | undefined; readonly now?: () => number }) {
     const target = toHttpUrl(url);
@@ -72,6 +73,8 @@ export class OtlpSink implements Sink {
       throw new DeliveryFailed(this.label, `waiting ${Math.ceil((this.#notBefore - this.#now()) / 1000)} s more, as the collector's Retry-After asked`);
     }
     const built = buildExport(snapshot, this.#state, this.#options, this.#resource, { name: 'hmetrics', version: hmetricsVersion() });
+    // Nothing to say (no runtime sampling, nothing pushed): no request at all.
+    if (built.dataPoints === 0) return;
     const body = await this.#encode(built.request);
     for (let attempt = 1; ; attempt++) {
       const remaining = this.#timeout - (performance.now() - started);
@@ -81,7 +84,7 @@ export class OtlpSink implements Sink {
       } catch (error) {
         // Network errors and timeouts: retry while the delivery's time lasts, else carry over.
         const wait = backoff(attempt);
-        if (signal.aborted || wait >= this.#timeout - (performance.now() - started)) throw error;
+        if (signal.aborted || this.#closed || wait >= this.#timeout - (performance.now() - started)) throw error;
         await sleep(wait, signal);
         continue;
       }
@@ -122,6 +125,7 @@ export class OtlpSink implements Sink {
   }
 
   close(): void {
+    this.#closed = true;
     this.#poster.close();
   }
 }
