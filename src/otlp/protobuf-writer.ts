@@ -50,7 +50,13 @@ export class ProtoWriter {
 
   /** A field's tag: `field` below 16 fits one byte, which is all OTLP's metrics use. */
   tag(field: number, wire: number): void {
-    this.varint(field * 8 + wire);
+    const value = field * 8 + wire;
+    if (value >= 0x80) {
+      this.varint(value);
+      return;
+    }
+    this.#ensure(1);
+    this.#buffer[this.pos++] = value;
   }
 
   /** A non-negative integer below 2^53. */
@@ -96,9 +102,15 @@ export class ProtoWriter {
 
   /** Bytes copied as they are (already-encoded fields). */
   raw(value: Uint8Array): void {
-    this.#ensure(value.length);
-    this.#buffer.set(value, this.pos);
-    this.pos += value.length;
+    const length = value.length;
+    this.#ensure(length);
+    // A byte loop beats TypedArray#set for the short fields that make up most of an export.
+    if (length < 32) {
+      const buffer = this.#buffer;
+      let at = this.pos;
+      for (let i = 0; i < length; i++) buffer[at++] = value[i]!;
+    } else this.#buffer.set(value, this.pos);
+    this.pos += length;
   }
 
   /** Starts a nested message (after its tag), reserving one byte for its length; pass the result to `join`. */
@@ -130,6 +142,9 @@ export class ProtoWriter {
 
   /** A copy of the bytes written. */
   finish(): Uint8Array {
-    return this.#buffer.slice(0, this.pos);
+    // Not zero-filled first (every byte is overwritten): measurably cheaper than slice() for 20 KB.
+    const out = Buffer.allocUnsafe(this.pos);
+    out.set(this.#buffer.subarray(0, this.pos));
+    return out;
   }
 }
