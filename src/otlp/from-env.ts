@@ -19,6 +19,11 @@ type Supervise = (endpoint: string, options: { interval: number; reportOptions?:
  * variables start nothing (each reason is one verbose line).
  */
 export function startOtlpFromEnv(env: NodeJS.ProcessEnv, supervise: Supervise, primary: SupervisorLike | undefined): SupervisorLike | undefined {
+  const primaryEndpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
+  if (primary && /(^|\s)otlp\+/.test(primaryEndpoint)) {
+    debug('OTEL_EXPORTER_OTLP_* ignored: HMETRICS_URL already has an otlp+ endpoint (one OTLP export per process)');
+    return primary;
+  }
   const config = otlpConfigFromEnv(env, debug);
   if (!config) return primary;
   const reportOptions: ReportOptions = { timeout: config.timeout, otlp: config.options };
