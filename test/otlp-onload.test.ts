@@ -130,7 +130,8 @@ describe('onload with OTEL_* variables', () => {
     assert.equal(result.code, 0);
     assert.equal(result.killedByTest, false);
     const herokuPayloads = heroku.payloads.filter((p) => p.path === path);
-    assert.equal(herokuPayloads.length, 1, 'Heroku every 1000 ms');
+    // Heroku every 1000 ms (plus, perhaps, a flush at exit); OTLP every 250 ms.
+    assert.ok(herokuPayloads.length >= 1 && herokuPayloads.length <= 2, `Heroku payloads: ${herokuPayloads.length}`);
     assert.ok(receiver.received.length >= 4, `OTLP every 250 ms (got ${receiver.received.length})`);
     const keys = Object.keys({ ...herokuPayloads[0]!.body.counters, ...herokuPayloads[0]!.body.gauges });
     assert.ok(keys.includes('node.eventloop.usage.percent'));
