@@ -3,7 +3,7 @@ import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
 import { shared } from './global-state.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
-import type { report as reportFunction } from './report.js';
+import type { report as reportFunction, ReportOptions } from './report.js';
 import { topologyRole, type Role } from './topology/start.js';
 
 // onload loads only what the environment asks for: every module costs startup time and, past
@@ -59,6 +59,8 @@ export interface SuperviseOptions {
   readonly now?: () => number;
   /** The loop to supervise; tests substitute their own. @default report */
   readonly run?: typeof reportFunction;
+  /** More options for each run (the OTLP export's timeout and `otlp`). @default {} */
+  readonly reportOptions?: ReportOptions;
 }
 
 /**
@@ -93,7 +95,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
       const started = now();
       current = run(controller.signal, endpoint, (err) => {
         return err; // restart with backoff, as Heroku's collectors do (delivery-log.ts already told the failure)
-      }, { interval: options.interval });
+      }, { ...options.reportOptions, interval: options.interval });
       try {
         await current;
         return; // aborted: the final delivery is done
@@ -144,6 +146,12 @@ const AREAS = [
     start: (env: NodeJS.ProcessEnv) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
 ] as const;
 
+/** True when an OTLP endpoint variable is set (read without loading the OTLP modules). */
+function wantsOtlp(env: NodeJS.ProcessEnv): boolean {
+  return has(env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT']) || has(env['OTEL_EXPORTER_OTLP_ENDPOINT']);
+}
+const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');
+
 function has(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== '';
 }
@@ -180,15 +188,29 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
   }
   if (debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
   const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
+  const otlp = wantsOtlp(env);
   // The topology rule (docs/topology.md): report, forward to whoever reports, or stay silent.
-  const role = topologyRole(env, endpoint, AREAS.some((area) => area.wanted(env)));
+  const role = topologyRole(env, endpoint, AREAS.some((area) => area.wanted(env)), otlp);
   if (role.kind === 'silent') return undefined;
   startAreas(env, role);
-  if (!endpoint || role.kind === 'thread') return undefined;
+  if ((!endpoint && !otlp) || role.kind === 'thread') return undefined;
   if (isReporting()) return undefined; // the start story said so
-  const supervisor = role.kind === 'cluster-worker'
-    ? role.forward(intervalFromEnv(env))
-    : supervise(endpoint, { interval: intervalFromEnv(env) });
+  if (role.kind === 'cluster-worker') {
+    // The primary reports for the dyno, to every sink (OTLP included): the worker only forwards.
+    holder.started = role.forward(intervalFromEnv(env));
+    installSignalFlush(holder.started);
+    return holder.started;
+  }
+  let supervisor: Supervisor | undefined = endpoint ? supervise(endpoint, { interval: intervalFromEnv(env) }) : undefined;
+  // OpenTelemetry's variables: alone, OTLP is the report loop; beside one, a second runtime-only loop.
+  if (otlp) {
+    try {
+      supervisor = loadOtlp().startOtlpFromEnv(env, supervise, supervisor);
+    } catch (err) {
+      debug(`OTLP export not started: ${(err as Error).message}`);
+    }
+  }
+  if (!supervisor) return undefined;
   holder.started = supervisor;
   installSignalFlush(supervisor);
   return supervisor;

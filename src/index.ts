@@ -94,3 +94,9 @@ export {
   HTTP_CLIENT_MONITOR_DEFAULTS,
 } from './http-monitor/monitor.js';
 export type { HttpClientMonitorOptions } from './http-monitor/monitor.js';
+
+// --- OpenTelemetry OTLP (otlp+http:// and otlp+https:// endpoints; docs/otlp.md) ---
+export { OTLP_DEFAULTS } from './otlp/options.js';
+export type { OtlpOptions, OtlpProtocol, OtlpTemporalityPreference } from './otlp/options.js';
+export { OtlpExportRejected } from './otlp/errors.js';
+export { SemconvMetric, SemconvAttribute } from './metrics/names.js';

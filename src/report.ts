@@ -39,6 +39,8 @@ export interface ReportOptions {
   readonly aggregator?: Aggregator;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /** Options of `otlp+http://…` / `otlp+https://…` endpoints: protocol, headers, temporality … (docs/otlp.md). @default {} */
+  readonly otlp?: import('./otlp/options.js').OtlpOptions;
 }
 
 
@@ -72,7 +74,9 @@ export async function report(
   try {
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
     if (settings.aggregator === processAggregator) attachReceivers(processAggregator, settings.interval);
-    const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles });
+    // OTLP wants the runtime figures OpenTelemetry names and ours lack (per-space heap, GC by type …).
+    if (settings.runtime !== false && urls.some((url) => url.protocol.startsWith('otlp+'))) settings.runtime = { semconv: true, ...settings.runtime };
+    const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles, otlp: settings.otlp });
     const outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;
       const pending = undelivered.get(key);
@@ -119,6 +123,7 @@ function resolveOptions(options: ReportOptions): Settings {
     maxCarryOverSeries: positiveInteger('maxCarryOverSeries', options.maxCarryOverSeries ?? REPORT_DEFAULTS.maxCarryOverSeries),
     aggregator: options.aggregator ?? processAggregator,
     now: options.now ?? (() => Date.now()),
+    otlp: options.otlp ?? {},
   };
 }
 
@@ -209,6 +214,8 @@ class ReportLoop {
           await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
         } catch (err) {
           logDelivery(outlet.sink.label, payload, performance.now() - started, err);
+          // A refusal the sink settled (e.g. OTLP's 4xx: resending cannot help) is reported, not carried.
+          if ((err as { settled?: unknown } | null)?.settled === true) outlet.pending = undefined;
           throw err;
         }
         outlet.pending = undefined;

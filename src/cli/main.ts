@@ -5,18 +5,12 @@
  * before it is deployed:
  *   HEROKU_METRICS_URL=http://127.0.0.1:8126/ node --import hmetrics/onload app.js
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import { startReceiver } from './receive.js';
+import { VERSION } from '../version.js';
 import { MAIN_USAGE, RECEIVE_USAGE } from './usage.js';
 
 const USAGE = { main: MAIN_USAGE, receive: RECEIVE_USAGE } as const;
-
-function version(): string {
-  // dist/src/cli/main.js → the package root.
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
 
 async function main(argv: string[]): Promise<void> {
   const request = parseArgs(argv);
@@ -25,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE[request.text]);
       return;
     case 'version':
-      process.stdout.write(`${version()}\n`);
+      process.stdout.write(`${VERSION}\n`);
       return;
     case 'usage-error':
       process.stderr.write(`hmetrics: ${request.message}\n\n${USAGE[request.text]}`);

@@ -96,3 +96,32 @@ export const ClusterMetric = {
   /** Processes whose runtime figures this payload merges: the primary plus its live workers. */
   processes: 'node.cluster.processes',
 } as const;
+
+// --- OpenTelemetry semantic conventions ---
+/**
+ * Series the runtime sampler adds when its `semconv` option is on (the OTLP sink asks for it),
+ * named and measured as OpenTelemetry's runtime instrumentation names them (seconds, bytes).
+ * The other OTel runtime names are mapped from `RuntimeMetric` by the OTLP sink.
+ */
+export const SemconvMetric = {
+  eventLoopDelayMin: 'nodejs.eventloop.delay.min',
+  eventLoopDelayMean: 'nodejs.eventloop.delay.mean',
+  eventLoopDelayStddev: 'nodejs.eventloop.delay.stddev',
+  eventLoopDelayP90: 'nodejs.eventloop.delay.p90',
+  eventLoopTime: 'nodejs.eventloop.time',
+  gcDuration: 'v8js.gc.duration',
+  heapSpaceSize: 'v8js.memory.heap.space.size',
+  heapUsed: 'v8js.memory.heap.used',
+  heapSpaceAvailable: 'v8js.memory.heap.space.available_size',
+  heapSpacePhysical: 'v8js.memory.heap.space.physical_size',
+  resourceActive: 'v8js.resource.active',
+} as const;
+
+/** Attribute (tag) keys of the `SemconvMetric` series. */
+export const SemconvAttribute = {
+  eventLoopState: 'nodejs.eventloop.state',
+  gcType: 'v8js.gc.type',
+  heapSpaceName: 'v8js.heap.space.name',
+  resourceType: 'v8js.resource.type',
+  cpuMode: 'cpu.mode',
+} as const;

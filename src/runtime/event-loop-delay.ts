@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
-import { RuntimeMetric } from '../metrics/names.js';
+import { RuntimeMetric, SemconvMetric } from '../metrics/names.js';
 import type { RuntimeCollector } from './collector.js';
 
 /**
@@ -24,9 +24,15 @@ export class EventLoopDelayCollector implements RuntimeCollector {
   /** Largest bridge lateness since the last collect, ms. */
   #bridgeLate = 0;
 
-  /** @param resolution probe period, ms */
-  constructor(resolution: number) {
+  readonly #semconv: boolean;
+
+  /**
+   * @param resolution probe period, ms
+   * @param semconv also write min, mean, stddev and p90 (seconds), as OpenTelemetry names them
+   */
+  constructor(resolution: number, semconv = false) {
     this.#resolution = resolution;
+    this.#semconv = semconv;
   }
 
   enable(): void {
@@ -69,6 +75,14 @@ export class EventLoopDelayCollector implements RuntimeCollector {
     aggregator.gauge(RuntimeMetric.eventLoopDelayP95, p95);
     aggregator.gauge(RuntimeMetric.eventLoopDelayP99, p99);
     aggregator.gauge(RuntimeMetric.eventLoopDelayMax, max);
+    if (this.#semconv) {
+      const counted = histogram.count > 0;
+      // Lag beyond the period, as above; a standard deviation does not move with the shift.
+      aggregator.gauge(SemconvMetric.eventLoopDelayMin, counted ? lag(histogram.min, period) / 1000 : 0);
+      aggregator.gauge(SemconvMetric.eventLoopDelayMean, counted ? lag(histogram.mean, period) / 1000 : 0);
+      aggregator.gauge(SemconvMetric.eventLoopDelayStddev, counted && Number.isFinite(histogram.stddev) ? histogram.stddev / 1e9 : 0);
+      aggregator.gauge(SemconvMetric.eventLoopDelayP90, counted ? lag(histogram.percentile(90), period) / 1000 : 0);
+    }
     histogram.reset();
     this.#bridgeLate = 0;
     this.#bridgeArmed = performance.now();

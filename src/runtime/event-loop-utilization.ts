@@ -1,6 +1,6 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
-import { RuntimeMetric } from '../metrics/names.js';
+import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { RuntimeCollector } from './collector.js';
 
 /**
@@ -10,8 +10,17 @@ import type { RuntimeCollector } from './collector.js';
  * (what another collector does) subtracts the wrong baseline and skews every interval from the
  * third one on.
  */
+const ACTIVE_TAGS = [`${SemconvAttribute.eventLoopState}:active`] as const;
+const IDLE_TAGS = [`${SemconvAttribute.eventLoopState}:idle`] as const;
+
 export class EventLoopUtilizationCollector implements RuntimeCollector {
   #previous: EventLoopUtilization | undefined;
+  readonly #semconv: boolean;
+
+  /** @param semconv also count the seconds spent active and idle (`nodejs.eventloop.time`) */
+  constructor(semconv = false) {
+    this.#semconv = semconv;
+  }
 
   enable(): void {
     this.#previous ??= performance.eventLoopUtilization();
@@ -29,5 +38,9 @@ export class EventLoopUtilizationCollector implements RuntimeCollector {
     this.#previous = current;
     // NaN when no time passed at all (two collects in the same tick): nothing was busy.
     aggregator.gauge(RuntimeMetric.eventLoopUsage, Number.isFinite(interval.utilization) ? interval.utilization : 0);
+    if (this.#semconv) {
+      aggregator.count(SemconvMetric.eventLoopTime, interval.active / 1000, ACTIVE_TAGS);
+      aggregator.count(SemconvMetric.eventLoopTime, interval.idle / 1000, IDLE_TAGS);
+    }
   }
 }

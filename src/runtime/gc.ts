@@ -1,6 +1,7 @@
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
-import { RuntimeMetric } from '../metrics/names.js';
+import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
+import type { Tags } from '../metrics/series.js';
 import type { RuntimeCollector } from './collector.js';
 
 /** A `gc` entry; `detail.kind` is the perf_hooks GC kind (Node ≥ 16). */
@@ -8,6 +9,22 @@ type GcEntry = PerformanceEntry & { readonly detail?: { readonly kind?: number }
 
 /** perf_hooks GC kinds counted as young generation: scavenge (1) and minor mark-sweep (2). */
 const YOUNG_KINDS = new Set([1, 2]);
+
+/** `v8js.gc.type` by perf_hooks GC kind, as OpenTelemetry's runtime instrumentation names them. */
+const SEMCONV_TYPE_TAGS = new Map<number, Tags>([
+  [1, [`${SemconvAttribute.gcType}:minor`]],
+  [2, [`${SemconvAttribute.gcType}:minor`]],
+  [4, [`${SemconvAttribute.gcType}:major`]],
+  [8, [`${SemconvAttribute.gcType}:incremental`]],
+  [16, [`${SemconvAttribute.gcType}:weakcb`]],
+]);
+const UNKNOWN_TYPE_TAGS: Tags = [`${SemconvAttribute.gcType}:unknown`];
+/**
+ * GC events kept per interval for the `v8js.gc.duration` histogram (8 bytes each, plus the
+ * kind). A process past it (hundreds of GCs a second) still counts every one in
+ * `node.gc.collections`; the histogram then covers the first `MAX_SEMCONV_EVENTS`.
+ */
+export const MAX_SEMCONV_EVENTS = 10_000;
 
 /**
  * Counts every `gc` performance entry: all entries of every observer batch, plus those still
@@ -26,6 +43,15 @@ export class GcCollector implements RuntimeCollector {
   #maxPauseMs = 0;
   /** performance.now() at enable: a GC that ran before it is not ours to count. */
   #since = 0;
+  readonly #semconv: boolean;
+  /** Durations (s) and kinds of this interval's GCs, for `v8js.gc.duration` (semconv only). */
+  #durations: number[] = [];
+  #kinds: number[] = [];
+
+  /** @param semconv also record each GC's duration by type, as OpenTelemetry names it */
+  constructor(semconv = false) {
+    this.#semconv = semconv;
+  }
 
   enable(): void {
     if (this.#observer) return;
@@ -58,6 +84,9 @@ export class GcCollector implements RuntimeCollector {
     aggregator.count(RuntimeMetric.gcOldCollections, old);
     aggregator.count(RuntimeMetric.gcOldPauseNs, oldNs);
     aggregator.gauge(RuntimeMetric.gcPauseMaxMs, this.#maxPauseMs);
+    for (let i = 0; i < this.#durations.length; i++) {
+      aggregator.timing(SemconvMetric.gcDuration, this.#durations[i]!, SEMCONV_TYPE_TAGS.get(this.#kinds[i]!) ?? UNKNOWN_TYPE_TAGS);
+    }
     this.#reset();
   }
 
@@ -76,6 +105,10 @@ export class GcCollector implements RuntimeCollector {
         this.#oldPauseMs += duration;
       }
       if (duration > this.#maxPauseMs) this.#maxPauseMs = duration;
+      if (this.#semconv && this.#durations.length < MAX_SEMCONV_EVENTS) {
+        this.#durations.push(duration / 1000);
+        this.#kinds.push(kind ?? 0);
+      }
     }
   }
 
@@ -85,5 +118,7 @@ export class GcCollector implements RuntimeCollector {
     this.#youngPauseMs = 0;
     this.#oldPauseMs = 0;
     this.#maxPauseMs = 0;
+    this.#durations = [];
+    this.#kinds = [];
   }
 }

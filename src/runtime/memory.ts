@@ -1,5 +1,6 @@
 import type { Aggregator } from '../metrics/aggregator.js';
-import { RuntimeMetric } from '../metrics/names.js';
+import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
+import type { Tags } from '../metrics/series.js';
 import type { RuntimeCollector } from './collector.js';
 
 /**
@@ -19,6 +20,14 @@ function readHeapLimit(): number {
  */
 export class MemoryCollector implements RuntimeCollector {
   #enabled = false;
+  readonly #semconv: boolean;
+  /** One tags array per heap space, so the aggregator finds its key without rebuilding it. */
+  readonly #spaceTags = new Map<string, Tags>();
+
+  /** @param semconv also write each V8 heap space's size, used, available and physical bytes */
+  constructor(semconv = false) {
+    this.#semconv = semconv;
+  }
 
   enable(): void {
     this.#enabled = true;
@@ -36,5 +45,17 @@ export class MemoryCollector implements RuntimeCollector {
     aggregator.gauge(RuntimeMetric.heapLimitBytes, readHeapLimit());
     aggregator.gauge(RuntimeMetric.rssBytes, memory.rss);
     aggregator.gauge(RuntimeMetric.externalBytes, memory.external);
+    if (!this.#semconv) return;
+    for (const space of process.getBuiltinModule('node:v8').getHeapSpaceStatistics()) {
+      let tags = this.#spaceTags.get(space.space_name);
+      if (tags === undefined) {
+        tags = [`${SemconvAttribute.heapSpaceName}:${space.space_name}`];
+        this.#spaceTags.set(space.space_name, tags);
+      }
+      aggregator.gauge(SemconvMetric.heapSpaceSize, space.space_size, tags);
+      aggregator.gauge(SemconvMetric.heapUsed, space.space_used_size, tags);
+      aggregator.gauge(SemconvMetric.heapSpaceAvailable, space.space_available_size, tags);
+      aggregator.gauge(SemconvMetric.heapSpacePhysical, space.physical_space_size, tags);
+    }
   }
 }

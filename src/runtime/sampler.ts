@@ -19,6 +19,13 @@ export interface RuntimeSamplerOptions {
    * @default 20
    */
   readonly delayResolution?: number;
+  /**
+   * Also write the figures OpenTelemetry's runtime instrumentation has and hmetrics' own names
+   * lack (`SemconvMetric`: GC duration by type, heap spaces, event-loop time by state, delay
+   * min/mean/stddev/p90, resources by type). The report loop turns it on for OTLP endpoints.
+   * @default false
+   */
+  readonly semconv?: boolean;
 }
 
 /**
@@ -43,13 +50,14 @@ export const RUNTIME_SAMPLER_DEFAULTS = { delayResolution: 20 } as const;
  */
 export function createRuntimeSampler(options: RuntimeSamplerOptions = {}): RuntimeCollector {
   const resolution = checkInteger('delayResolution', options.delayResolution ?? RUNTIME_SAMPLER_DEFAULTS.delayResolution);
+  const semconv = options.semconv === true;
   return new RuntimeSampler([
-    new GcCollector(),
-    new EventLoopDelayCollector(resolution),
-    new EventLoopUtilizationCollector(),
+    new GcCollector(semconv),
+    new EventLoopDelayCollector(resolution, semconv),
+    new EventLoopUtilizationCollector(semconv),
     new CpuCollector(),
-    new MemoryCollector(),
-    new HandlesCollector(),
+    new MemoryCollector(semconv),
+    new HandlesCollector(semconv),
   ]);
 }
 

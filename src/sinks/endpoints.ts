@@ -13,6 +13,8 @@ const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
   'https:': heroku,
   'udp:': (url, options) => new (load('./sinks/statsd.js') as typeof import('./statsd.js')).StatsdSink(url, options),
   'log:': (_url, options) => new (load('./sinks/log.js') as typeof import('./log.js')).LogSink(options),
+  'otlp+http:': (url, options) => new (load('./otlp/sink.js') as typeof import('../otlp/sink.js')).OtlpSink(url, options),
+  'otlp+https:': (url, options) => new (load('./otlp/sink.js') as typeof import('../otlp/sink.js')).OtlpSink(url, options),
 };
 
 /**
@@ -35,7 +37,7 @@ export function parseEndpoints(endpoint: string | undefined | null): URL[] {
       throw new InvalidEndpoint(`endpoint ${index + 1} is not a URL (${part.length} characters)`, { cause: new Error('URL parse failed') });
     }
     if (!(url.protocol in FACTORIES)) {
-      throw new InvalidEndpoint(`${redactEndpoint(url)} has scheme ${url.protocol}; expected http:, https:, udp: or log:`);
+      throw new InvalidEndpoint(`${redactEndpoint(url)} has scheme ${url.protocol}; expected http:, https:, udp:, log:, otlp+http: or otlp+https:`);
     }
     if (url.protocol !== 'log:' && url.hostname === '') {
       throw new InvalidEndpoint(`${url.protocol} endpoint ${index + 1} has no host`);

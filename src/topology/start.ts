@@ -18,13 +18,13 @@ export type Role =
   };
 
 /**
- * Applies the topology rule for onload. For the process that reports to an endpoint it also
+ * Applies the topology rule for onload. For the process that reports (to an endpoint or OTLP) it also
  * announces itself to the cluster workers it may fork (PRIMARY_ENV, inherited through the
  * environment) and prints the one unasked line when Heroku's own collector runs beside it.
  * Never throws: when the facts cannot be read, the process reports as before.
  */
-export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: boolean): Role {
-  if (!endpoint && !anyArea) return { kind: 'silent' };
+export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: boolean, otlp = false): Role {
+  if (!endpoint && !anyArea && !otlp) return { kind: 'silent' };
   let role: ReturnType<typeof decideRole> = { kind: 'report' };
   try {
     const { isMainThread } = load('node:worker_threads') as typeof import('node:worker_threads');
@@ -47,7 +47,8 @@ export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: 
           (load('./topology/cluster-forwarder.js') as typeof import('./cluster-forwarder.js')).forwardToPrimary({ interval }),
       };
     case 'report':
-      if (endpoint) announceAndWarn(env, endpoint);
+      // OTLP pushes too: the primary exports for its workers, so it announces itself alike.
+      if (endpoint || otlp) announceAndWarn(env, endpoint);
       return role;
   }
 }

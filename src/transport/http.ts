@@ -7,6 +7,8 @@ export interface PostResponse {
   readonly status: number;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The same kept bytes, undecoded (binary answers such as OTLP's protobuf). */
+  readonly bytes: Buffer;
 }
 
 export interface PostOptions {
@@ -44,7 +46,7 @@ export class HttpPoster {
     this.label = redactEndpoint(url);
   }
 
-  async post(path: string, body: string, options: PostOptions): Promise<PostResponse> {
+  async post(path: string, body: string | Uint8Array, options: PostOptions): Promise<PostResponse> {
     const http = await (this.#module ??= (this.#url.protocol === 'https:' ? import('node:https') : import('node:http')) as Promise<HttpModule>);
     if (this.#closed) throw new DeliveryFailed(this.label, 'sink closed');
     this.#agent ??= new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 1, timeout: 60_000 });
@@ -89,7 +91,8 @@ export class HttpPoster {
           if (settled) return;
           settled = true;
           cleanup();
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes });
         });
       });
       (request as unknown as Record<symbol, boolean>)[OWN_REQUEST] = true;

@@ -1,0 +1,39 @@
+import type { Tags } from '../metrics/series.js';
+import type { Attributes } from './model.js';
+import type { Descriptor } from './semconv.js';
+
+const NO_ATTRIBUTES: Attributes = Object.freeze([]);
+/** Attributes by tags array: the aggregator hands the same array for a series every interval. */
+const attributesByTags = new WeakMap<Tags, Attributes>();
+const attributesByDescriptor = new WeakMap<Descriptor, Attributes>();
+
+/** Tags `k:v` become attributes; a tag without a value gets an empty string; the first of a key wins. */
+export function toAttributes(tags: Tags, descriptor: Descriptor): Attributes {
+  const extra = descriptor.attribute;
+  if (tags.length === 0) {
+    if (!extra) return NO_ATTRIBUTES;
+    let cached = attributesByDescriptor.get(descriptor);
+    if (cached === undefined) {
+      cached = [extra];
+      attributesByDescriptor.set(descriptor, cached);
+    }
+    return cached;
+  }
+  if (!extra) {
+    const cached = attributesByTags.get(tags);
+    if (cached !== undefined) return cached;
+  }
+  const out: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const tag of tags) {
+    const colon = tag.indexOf(':');
+    const key = colon === -1 ? tag : tag.slice(0, colon);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push([key, colon === -1 ? '' : tag.slice(colon + 1)]);
+  }
+  if (extra) {
+    if (!seen.has(extra[0])) out.push([extra[0], extra[1]]);
+  } else attributesByTags.set(tags, out);
+  return out;
+}

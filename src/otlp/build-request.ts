@@ -1,0 +1,222 @@
+import type { Snapshot } from '../metrics/snapshot.js';
+import type { Tags } from '../metrics/series.js';
+import { msToNs, Temporality, type Attributes, type ExportRequest, type HistogramPoint, type NumberPoint, type OtlpMetric, type TemporalityValue } from './model.js';
+import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.js';
+import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
+import { toAttributes } from './attributes.js';
+import { bucketize, histogramPoint, mergeBuckets, sameBounds, type Buckets } from './histogram.js';
+
+/**
+ * What cumulative temporality remembers of one series between exports. `pending*` hold what
+ * the export being built would make of it; `commit()` makes them the totals (no allocation
+ * per series per export in the steady state).
+ */
+interface SeriesState {
+  readonly descriptor: Descriptor;
+  readonly attributes: Attributes;
+  /** When the series was first seen: every later export repeats it, so backends see no reset. */
+  readonly startNs: bigint;
+  total: number;
+  buckets: Buckets | undefined;
+  pendingTotal: number;
+  pendingBuckets: Buckets | undefined;
+  /** The export that last touched it (repeats skip touched series). */
+  mark: number;
+}
+
+let exportSequence = 0;
+
+/** The metric key of each descriptor (name and instrument), made once. */
+const METRIC_KEYS = new WeakMap<Descriptor, string>();
+
+/**
+ * The cumulative state of one endpoint: start times and running totals per series, by snapshot
+ * kind and series key. It lives as long as the process (the sink keeps one per endpoint), so a
+ * restarted loop keeps the start times. Bounded: past `maxSeries` a new series is sent with its
+ * own interval as its start.
+ */
+export class ExportState {
+  readonly counters = new Map<string, SeriesState>();
+  readonly gauges = new Map<string, SeriesState>();
+  readonly timers = new Map<string, SeriesState>();
+
+  get size(): number {
+    return this.counters.size + this.gauges.size + this.timers.size;
+  }
+}
+
+/** An export built from a snapshot; `commit()` folds it into the state once it is settled. */
+export interface BuiltExport {
+  readonly request: ExportRequest;
+  readonly dataPoints: number;
+  commit(): void;
+}
+
+type MutableMetric = OtlpMetric & { points: (NumberPoint | HistogramPoint)[] };
+
+/**
+ * Maps one snapshot to an `ExportRequest`: hmetrics' runtime names to OpenTelemetry's
+ * (`RUNTIME_DESCRIPTORS`), the sampler's semantic-convention series as they are, pushed
+ * counters to monotonic sums, gauges to gauges, timers to histograms, sets to gauges of their
+ * distinct count, tags `k:v` to attributes. Reads `state` but changes it only in `commit()`,
+ * so an export that fails (and comes back merged into the next snapshot) is not counted twice.
+ */
+export function buildExport(snapshot: Snapshot, state: ExportState, options: ResolvedOtlpOptions, resource: Attributes, scope: ExportRequest['scope']): BuiltExport {
+  const startNs = msToNs(snapshot.time - snapshot.intervalMs);
+  const timeNs = msToNs(snapshot.time);
+  const metrics = new Map<string, MutableMetric>();
+  const mark = ++exportSequence;
+  const updated: SeriesState[] = [];
+  const created: [Map<string, SeriesState>, string, SeriesState][] = [];
+  const preference = options.temporality;
+  let dataPoints = 0;
+
+  // Two descriptors may share a metric (process.cpu.time has one per cpu.mode): one metric per
+  // name and instrument, keyed by a string made once per descriptor.
+  const metricFor = (descriptor: Descriptor): MutableMetric => {
+    let key = METRIC_KEYS.get(descriptor);
+    if (key === undefined) {
+      key = `${descriptor.name}\u0000${descriptor.instrument}`;
+      METRIC_KEYS.set(descriptor, key);
+    }
+    let found = metrics.get(key);
+    if (found === undefined) {
+      found = newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
+      metrics.set(key, found);
+    }
+    return found;
+  };
+
+  const addNumber = (store: Map<string, SeriesState>, seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
+    const value = descriptor.scale === undefined ? raw : raw * descriptor.scale;
+    const attributes = toAttributes(tags, descriptor);
+    const target = metricFor(descriptor);
+    dataPoints++;
+    if (target.kind === 'gauge' || target.temporality === Temporality.delta) {
+      target.points.push({ attributes, startNs, timeNs, value });
+      return;
+    }
+    const previous = store.get(seriesKey);
+    // An up-down counter's figure is absolute already (a level, not an increment).
+    const total = descriptor.instrument === 'upDownCounter' ? value : (previous?.total ?? 0) + value;
+    if (previous) {
+      previous.mark = mark;
+      previous.pendingTotal = total;
+      updated.push(previous);
+      target.points.push({ attributes, startNs: previous.startNs, timeNs, value: total });
+    } else {
+      created.push([store, seriesKey, { descriptor, attributes, startNs, total: 0, buckets: undefined, pendingTotal: total, pendingBuckets: undefined, mark }]);
+      target.points.push({ attributes, startNs, timeNs, value: total });
+    }
+  };
+
+  for (const [key, point] of snapshot.counters) {
+    const descriptor = describe(point.name, 'counter', '');
+    if (descriptor) addNumber(state.counters, key, descriptor, point.tags, point.value);
+  }
+  for (const [key, point] of snapshot.gauges) {
+    const descriptor = describe(point.name, 'gauge', '');
+    if (descriptor) addNumber(state.gauges, key, descriptor, point.tags, point.value);
+  }
+  for (const [key, point] of snapshot.sets) {
+    const descriptor = describe(point.name, 'gauge', '');
+    if (descriptor) addNumber(state.gauges, key, descriptor, point.tags, point.values.size);
+  }
+  for (const [seriesKey, point] of snapshot.timers) {
+    const descriptor = describe(point.name, 'histogram', 'ms');
+    if (!descriptor) continue;
+    const attributes = toAttributes(point.tags, descriptor);
+    const target = metricFor(descriptor);
+    const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets);
+    dataPoints++;
+    if (target.kind !== 'gauge' && target.temporality === Temporality.delta) {
+      target.points.push(histogramPoint(attributes, startNs, timeNs, fresh));
+      continue;
+    }
+    const previous = state.timers.get(seriesKey);
+    const buckets = previous?.buckets && sameBounds(previous.buckets.bounds, fresh.bounds) ? mergeBuckets(previous.buckets, fresh) : fresh;
+    if (previous) {
+      previous.mark = mark;
+      previous.pendingBuckets = buckets;
+      updated.push(previous);
+      target.points.push(histogramPoint(attributes, previous.startNs, timeNs, buckets));
+    } else {
+      created.push([state.timers, seriesKey, { descriptor, attributes, startNs, total: 0, buckets: undefined, pendingTotal: 0, pendingBuckets: buckets, mark }]);
+      target.points.push(histogramPoint(attributes, startNs, timeNs, buckets));
+    }
+  }
+
+  // Cumulative series not updated in this interval are repeated with their totals, as the
+  // OpenTelemetry SDK does: a backend sees a flat line, not a gap.
+  for (const store of [state.counters, state.gauges, state.timers]) {
+    for (const series of store.values()) {
+      if (series.mark === mark) continue;
+      const target = metricFor(series.descriptor);
+      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative) continue;
+      dataPoints++;
+      target.points.push(series.buckets
+        ? histogramPoint(series.attributes, series.startNs, timeNs, series.buckets)
+        : { attributes: series.attributes, startNs: series.startNs, timeNs, value: series.total });
+    }
+  }
+
+  const request: ExportRequest = { resource, scope, metrics: [...metrics.values()] };
+  return {
+    request,
+    dataPoints,
+    commit() {
+      for (const series of updated) {
+        series.total = series.pendingTotal;
+        series.buckets = series.pendingBuckets;
+      }
+      let size = state.size;
+      for (const [store, key, series] of created) {
+        if (size >= options.maxSeries) break;
+        series.total = series.pendingTotal;
+        series.buckets = series.pendingBuckets;
+        store.set(key, series);
+        size++;
+      }
+    },
+  };
+}
+
+function newMetric(descriptor: Descriptor, temporality: TemporalityValue): MutableMetric {
+  const { name, description, unit } = descriptor;
+  switch (descriptor.instrument) {
+    case 'gauge':
+      return { name, description, unit, kind: 'gauge', points: [] };
+    case 'histogram':
+      return { name, description, unit, kind: 'histogram', temporality, points: [] as HistogramPoint[] } as MutableMetric;
+    default:
+      return { name, description, unit, kind: 'sum', temporality, monotonic: descriptor.instrument !== 'upDownCounter', points: [] };
+  }
+}
+
+/**
+ * Descriptors by name and instrument, looked up once per name: hmetrics' runtime names, the
+ * sampler's semantic-convention names, else one made for a pushed name. Bounded, so hostile
+ * names cannot grow it forever; `null` marks a name OTLP leaves out.
+ */
+const DESCRIPTORS = { counter: new Map<string, Descriptor | null>(), gauge: new Map<string, Descriptor | null>(), histogram: new Map<string, Descriptor | null>() };
+const MAX_CACHED_DESCRIPTORS = 20_000;
+
+/** The descriptor of a snapshot series, or undefined when OTLP leaves it out. */
+function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | undefined {
+  const cache = DESCRIPTORS[instrument];
+  let descriptor = cache.get(name);
+  if (descriptor === undefined) {
+    if (cache.size >= MAX_CACHED_DESCRIPTORS) cache.clear();
+    const runtime = RUNTIME_DESCRIPTORS.get(name);
+    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? { name, unit, description: '', instrument });
+    cache.set(name, descriptor);
+  }
+  return descriptor ?? undefined;
+}
+
+/** The temporality an instrument gets under a preference (the OTLP exporter spec's table). */
+export function temporalityOf(instrument: InstrumentKind, preference: OtlpTemporalityPreference): TemporalityValue {
+  if (instrument === 'upDownCounter' || preference === 'cumulative') return Temporality.cumulative;
+  if (preference === 'delta') return Temporality.delta;
+  return instrument === 'observableCounter' ? Temporality.cumulative : Temporality.delta;
+}

@@ -1,0 +1,107 @@
+import { AlreadyStarted, InvalidEndpoint } from '../errors.js';
+import { debug } from '../debug.js';
+import { Aggregator } from '../metrics/aggregator.js';
+import { carryOver } from '../metrics/carry-over.js';
+import type { Snapshot } from '../metrics/snapshot.js';
+import { REPORT_DEFAULTS } from '../report-defaults.js';
+import type { ErrHandler, ReportOptions } from '../report.js';
+import { createRuntimeSampler } from '../runtime/sampler.js';
+import { isSettledFailure } from './errors.js';
+import { OtlpSink } from './sink.js';
+
+/** One runtime-only OTLP loop per process, across package copies. */
+const RUNNING = Symbol.for('hmetrics.otlp.runtime-loop');
+type Holder = { [RUNNING]?: boolean };
+
+/**
+ * The OTLP export `onload` runs beside a report loop that already owns the process (both
+ * `HEROKU_METRICS_URL` and `OTEL_EXPORTER_OTLP_*ENDPOINT` set): its own runtime sampler and
+ * aggregator, its own cadence (`OTEL_METRIC_EXPORT_INTERVAL`), and no report lock, so neither
+ * loop slows or reshapes the other. It exports the runtime only: pushed numbers (buffer API,
+ * statsd receiver, HTTP monitor) are drained by the report loop. Same signature and contract
+ * as `report()`: resolves after the final flush when `signal` aborts; rejects with what the
+ * error handler returns.
+ */
+export async function runtimeExportLoop(
+  signal: AbortSignal | undefined,
+  endpoint: string | undefined,
+  errHandler?: ErrHandler | null,
+  options: ReportOptions = {},
+): Promise<void> {
+  const holder = globalThis as Holder;
+  if (holder[RUNNING]) throw new AlreadyStarted();
+  let url: URL;
+  try {
+    url = new URL(endpoint ?? '');
+  } catch {
+    throw new InvalidEndpoint('the OTLP endpoint is not a URL');
+  }
+  const interval = options.interval ?? 60_000;
+  const timeout = options.timeout ?? REPORT_DEFAULTS.timeout;
+  const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
+  const sink = new OtlpSink(url, { timeout, percentiles: [], otlp: options.otlp });
+  holder[RUNNING] = true;
+  const aggregator = new Aggregator();
+  const sampler = createRuntimeSampler({ semconv: true });
+  const stop = signal ?? new AbortController().signal;
+  let pending: Snapshot | undefined;
+
+  const deliver = async (deadline: AbortSignal): Promise<Error | undefined> => {
+    sampler.collect(aggregator);
+    const snapshot = aggregator.swap();
+    const payload = pending ? carryOver(pending, snapshot, { maxSeries: REPORT_DEFAULTS.maxCarryOverSeries, maxTimerValues: 1_000 }) : snapshot;
+    try {
+      await sink.deliver(payload, deadline);
+      pending = undefined;
+      return undefined;
+    } catch (error) {
+      pending = isSettledFailure(error) ? undefined : payload;
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+  const verdict = async (failure: Error | undefined): Promise<Error | undefined> => {
+    if (!failure) return undefined;
+    debug(failure.message);
+    try {
+      const answer = await errHandler?.(failure);
+      return answer instanceof Error ? answer : undefined;
+    } catch (thrown) {
+      return thrown instanceof Error ? thrown : new Error(String(thrown));
+    }
+  };
+
+  sampler.enable();
+  try {
+    while (!stop.aborted) {
+      await sleep(interval, stop);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stop.aborted) break;
+      const failure = await verdict(await deliver(new AbortController().signal));
+      if (failure) throw failure;
+    }
+    // The final, bounded flush of the partial interval.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), flushTimeout);
+    timer.unref();
+    await verdict(await deliver(deadline.signal));
+    clearTimeout(timer);
+  } finally {
+    sampler.disable();
+    sink.close();
+    holder[RUNNING] = false;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,162 @@
+import { performance } from 'node:perf_hooks';
+import { DeliveryFailed, InvalidEndpoint } from '../errors.js';
+import type { Snapshot } from '../metrics/snapshot.js';
+import { redactEndpoint } from '../redact.js';
+import { HttpPoster, type PostResponse } from '../transport/http.js';
+import type { Sink, SinkOptions } from '../sinks/sink.js';
+import { buildExport, ExportState } from './build-request.js';
+import { encodeJson } from './encode-json.js';
+import { encodeProto } from './encode-proto.js';
+import { OtlpExportRejected } from './errors.js';
+import type { Attributes } from './model.js';
+import { resolveOtlpOptions, type OtlpOptions, type ResolvedOtlpOptions } from './options.js';
+import { buildResource, hmetricsVersion } from './resource.js';
+import { readPartialSuccess, retryAfterMs } from './response.js';
+
+/** Statuses the OTLP spec calls retryable. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+/** First wait between retries without `Retry-After`, ms; it doubles each time (±20 % jitter). */
+const FIRST_BACKOFF = 1_000;
+
+/** Cumulative state by endpoint and temporality: a restarted loop keeps its start times. */
+const STATES = new Map<string, ExportState>();
+
+/** The path OTLP/HTTP metrics go to when the endpoint gives none. */
+export const DEFAULT_METRICS_PATH = '/v1/metrics';
+
+/**
+ * OTLP/HTTP metrics export (`otlp+http://host:4318/v1/metrics`, `otlp+https://…`): one
+ * `ExportMetricsServiceRequest` per delivery, protobuf (default) or JSON, optionally gzipped.
+ * Retries 429/502/503/504 within the delivery's timeout, honouring `Retry-After`; other 4xx
+ * answers are not retried and their data is dropped (`OtlpExportRejected`), as the spec says;
+ * a partial success is reported the same way. Anything else that fails keeps its data for the
+ * next interval, through the report loop's carry-over.
+ */
+export class OtlpSink implements Sink {
+  readonly label: string;
+  readonly #poster: HttpPoster;
+  readonly #path: string;
+  readonly #options: ResolvedOtlpOptions;
+  readonly #timeout: number;
+  readonly #resource: Attributes;
+  readonly #state: ExportState;
+  readonly #headers: Record<string, string>;
+  readonly #now: () => number;
+  /** No request before this time (epoch ms): what a `Retry-After` longer than a delivery asked for. */
+  #notBefore = 0;
+  #closed = false;
+
+  constructor(url: URL, options: SinkOptions & { readonly otlp?: OtlpOptions | undefined; readonly now?: () => number }) {
+    const target = toHttpUrl(url);
+    this.label = redactEndpoint(url);
+    this.#options = resolveOtlpOptions(options.otlp);
+    this.#poster = new HttpPoster(target);
+    // `otlp+http://host:4318` (no path at all) means the spec's path; any path given is used as is.
+    this.#path = (url.pathname === '' ? DEFAULT_METRICS_PATH : target.pathname) + target.search;
+    this.#timeout = options.timeout;
+    this.#now = options.now ?? Date.now;
+    this.#resource = buildResource(this.#options);
+    const key = `${url.href} ${this.#options.temporality}`;
+    this.#state = STATES.get(key) ?? new ExportState();
+    STATES.set(key, this.#state);
+    this.#headers = {
+      ...this.#options.headers,
+      'Content-Type': this.#options.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+      'User-Agent': `hmetrics/${hmetricsVersion()}`,
+      ...(this.#options.compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
+    };
+  }
+
+  async deliver(snapshot: Snapshot, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    if (this.#now() < this.#notBefore) {
+      throw new DeliveryFailed(this.label, `waiting ${Math.ceil((this.#notBefore - this.#now()) / 1000)} s more, as the collector's Retry-After asked`);
+    }
+    const built = buildExport(snapshot, this.#state, this.#options, this.#resource, { name: 'hmetrics', version: hmetricsVersion() });
+    // Nothing to say (no runtime sampling, nothing pushed): no request at all.
+    if (built.dataPoints === 0) return;
+    const body = await this.#encode(built.request);
+    for (let attempt = 1; ; attempt++) {
+      const remaining = this.#timeout - (performance.now() - started);
+      let response: PostResponse;
+      try {
+        response = await this.#poster.post(this.#path, body, { headers: this.#headers, timeout: Math.max(1, remaining), signal, maxBody: 16_384 });
+      } catch (error) {
+        // Network errors and timeouts: retry while the delivery's time lasts, else carry over.
+        const wait = backoff(attempt);
+        if (signal.aborted || this.#closed || wait >= this.#timeout - (performance.now() - started)) throw error;
+        await sleep(wait, signal);
+        continue;
+      }
+      const { status } = response;
+      if (status >= 200 && status <= 299) {
+        built.commit();
+        const partial = readPartialSuccess(response.bytes, header(response, 'content-type'));
+        if (partial) {
+          const detail = partial.errorMessage === '' ? '' : `: ${partial.errorMessage}`;
+          throw new OtlpExportRejected(this.label, `collector rejected ${partial.rejectedDataPoints} of ${built.dataPoints} data points${detail}`, status, partial.rejectedDataPoints);
+        }
+        return;
+      }
+      if (RETRYABLE.has(status)) {
+        const asked = retryAfterMs(response.headers['retry-after'], this.#now());
+        const wait = asked ?? backoff(attempt);
+        if (!signal.aborted && wait < this.#timeout - (performance.now() - started)) {
+          await sleep(wait, signal);
+          continue;
+        }
+        if (asked !== undefined) this.#notBefore = this.#now() + asked;
+        throw new DeliveryFailed(this.label, `HTTP ${status}${asked !== undefined ? `, Retry-After ${Math.ceil(asked / 1000)} s` : ''}; kept for the next interval`, status);
+      }
+      if (status >= 400 && status <= 499) {
+        // The request itself is refused: sending it again cannot succeed (OTLP/HTTP spec).
+        built.commit();
+        throw new OtlpExportRejected(this.label, `HTTP ${status}: the collector refused the export; ${built.dataPoints} data points dropped, not retried`, status, built.dataPoints);
+      }
+      throw new DeliveryFailed(this.label, `HTTP ${status}; kept for the next interval`, status);
+    }
+  }
+
+  async #encode(request: Parameters<typeof encodeProto>[0]): Promise<Uint8Array | string> {
+    const plain = this.#options.protocol === 'http/json' ? encodeJson(request) : encodeProto(request);
+    if (this.#options.compression !== 'gzip') return plain;
+    const zlib = process.getBuiltinModule('node:zlib');
+    return new Promise((resolve, reject) => zlib.gzip(plain, (error, out) => (error ? reject(error) : resolve(out))));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#poster.close();
+  }
+}
+
+/** `otlp+http:` → `http:`, `otlp+https:` → `https:`; anything else is not an OTLP endpoint. */
+export function toHttpUrl(url: URL): URL {
+  if (url.protocol !== 'otlp+http:' && url.protocol !== 'otlp+https:') {
+    throw new InvalidEndpoint(`${redactEndpoint(url)} is not an otlp+http: or otlp+https: endpoint`);
+  }
+  return new URL(url.href.slice('otlp+'.length));
+}
+
+function header(response: PostResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function backoff(attempt: number): number {
+  return FIRST_BACKOFF * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
+}
+
+/** Resolves after `ms` or at abort; never holds the process open. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
