@@ -8,7 +8,8 @@ export function hmetricsVersion(): string {
   return VERSION;
 }
 
-service.name`, `service.instance.id` (the dyno name on
+/**
+ * The resource every export describes: `service.name`, `service.instance.id` (the dyno name on
  * Heroku, else host and pid), `process.pid`, `process.runtime.*`, `host.name`,
  * `telemetry.sdk.*`, then the user's attributes (which win), then `serviceName`.
  */

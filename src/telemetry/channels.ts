@@ -1,4 +1,6 @@
-import diagnostics_channel from 'node:diagnostics_channel';
+// Named imports: a default import would appear in the .d.ts and break consumers compiled
+// without esModuleInterop (TypeScript's node10 projects).
+import { channel, type Channel } from 'node:diagnostics_channel';
 
 /** Why the next emission was scheduled when it was. */
 export type ScheduleReason = 'first' | 'next' | 'fallback' | 'too-many-requests' | 'retry' | 'after-failure';
@@ -30,5 +32,5 @@ export const TELEMETRY_CHANNELS = {
   post: 'hmetrics:telemetry:post',
 } as const;
 
-export const scheduleChannel = diagnostics_channel.channel(TELEMETRY_CHANNELS.schedule);
-export const postChannel = diagnostics_channel.channel(TELEMETRY_CHANNELS.post);
+export const scheduleChannel: Channel = channel(TELEMETRY_CHANNELS.schedule);
+export const postChannel: Channel = channel(TELEMETRY_CHANNELS.post);
