@@ -8,6 +8,7 @@ import type { ErrHandler, ReportOptions } from '../report.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
 import { isSettledFailure } from './errors.js';
 import { OtlpSink } from './sink.js';
+import { sleep } from '../util/time.js';
 
 /** One runtime-only OTLP loop per process, across package copies. */
 const RUNNING = Symbol.for('hmetrics.otlp.runtime-loop');
@@ -92,16 +93,3 @@ export async function runtimeExportLoop(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

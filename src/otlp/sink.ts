@@ -12,6 +12,7 @@ import type { Attributes } from './model.js';
 import { resolveOtlpOptions, type OtlpOptions, type ResolvedOtlpOptions } from './options.js';
 import { buildResource, hmetricsVersion } from './resource.js';
 import { readPartialSuccess, retryAfterMs } from './response.js';
+import { sleep } from '../util/time.js';
 
 /** Statuses the OTLP spec calls retryable. */
 const RETRYABLE = new Set([429, 502, 503, 504]);
@@ -147,16 +148,3 @@ function backoff(attempt: number): number {
   return FIRST_BACKOFF * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
 }
 
-/** Resolves after `ms` or at abort; never holds the process open. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
