@@ -9,7 +9,9 @@ import { parseEndpoints } from './sinks/endpoints.js';
 // module only when verbose, so a quiet process never pays for it.
 
 /** The sink each endpoint scheme feeds. */
-const SINK_OF_SCHEME: Readonly<Record<string, string>> = { 'http:': 'heroku', 'https:': 'heroku', 'udp:': 'statsd', 'log:': 'log' };
+const SINK_OF_SCHEME: Readonly<Record<string, string>> = {
+  'http:': 'heroku', 'https:': 'heroku', 'udp:': 'statsd', 'log:': 'log', 'otlp+http:': 'otlp', 'otlp+https:': 'otlp',
+};
 
 /** Areas onload starts only when asked, and the variable that asks. */
 const OPTIONAL_AREAS = [
@@ -35,7 +37,11 @@ export function startStory(env: NodeJS.ProcessEnv): string[] {
   const own = (env['HMETRICS_URL'] ?? '').trim();
   const heroku = (env['HEROKU_METRICS_URL'] ?? '').trim();
   if (!own && !heroku) {
-    lines.push('no report loop: neither HMETRICS_URL nor HEROKU_METRICS_URL is set');
+    // OTLP tells its own line (endpoint, interval, protocol) when it starts, or why it did not.
+    const otlp = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].some((name) => (env[name] ?? '').trim() !== '');
+    lines.push(otlp
+      ? 'no Heroku, statsd or log endpoint (HMETRICS_URL and HEROKU_METRICS_URL unset); OTLP from the OTEL_EXPORTER_OTLP_* variables'
+      : 'no report loop: neither HMETRICS_URL nor HEROKU_METRICS_URL is set');
   } else if (isReporting()) {
     lines.push('no report loop from onload: one already runs in this process (started by the app or another copy of hmetrics)');
   } else {
