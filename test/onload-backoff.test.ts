@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { backoffDelay, supervise } from '../src/autostart.js';
+import { backoffDelay, supervise } from '../src/supervisor.js';
 import { AlreadyStarted, HerokuMetricsURLUnset, HmetricsError } from '../src/errors.js';
 import { turns } from './helpers/wait.js';
 
