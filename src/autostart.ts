@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
-import { installSignalFlush } from './shutdown.js';
+import { installShutdownFlush } from './shutdown.js';
 import { supervise, type Supervisor } from './supervisor.js';
 
 // onload loads only what the environment asks for: every module costs startup time and, past
@@ -89,6 +89,6 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
   }
   const supervisor = supervise(endpoint, { interval: intervalFromEnv(env) });
   holder[STARTED] = supervisor;
-  installSignalFlush(supervisor);
+  installShutdownFlush(supervisor);
   return supervisor;
 }

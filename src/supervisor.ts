@@ -29,8 +29,13 @@ export interface SuperviseOptions {
 }
 
 /**
- * Keeps a report loop running: restarts it after an error with linear backoff, stops for good
+ * Keeps a report loop running: restarts it after a crash with linear backoff, stops for good
  * on a fatal error, and never lets anything escape as a throw or an unhandled rejection.
+ *
+ * A delivery failure is not a crash: its handler logs it (verbose only) and returns nothing,
+ * so the failing endpoint keeps its data and retries at the next interval while the other
+ * endpoints and the sampler go on. `stop()` in any state — before the first turn, running,
+ * in a backoff — wakes the loop for one final delivery and never starts another run.
  */
 export function supervise(endpoint: string, options: SuperviseOptions): Supervisor {
   const now = options.now ?? (() => Date.now());
@@ -44,6 +49,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
 
   const waitBackoff = (ms: number): Promise<void> =>
     new Promise((resolve) => {
+      if (controller.signal.aborted) { resolve(); return; }
       const timer = setTimeout(resolve, ms);
       timer.unref();
       wake = () => { clearTimeout(timer); resolve(); };
@@ -54,14 +60,19 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
     // and does not wait for the report loop's modules (≈ 15 ms). Unref'd: a process that ends
     // before then never loads them. A timer, not an unref'd setImmediate: libuv's poll waits
     // for timers, ref'd or not, but an idle server would block before an unref'd immediate ran.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0).unref());
+    // A stop before that turn (a job that ends at once: beforeExit) still runs the loop, with
+    // its signal already aborted: one final delivery of what the job recorded.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 0).unref();
+      wake = () => { clearTimeout(timer); resolve(); };
+    });
     run ??= loadReport().report;
-    while (!controller.signal.aborted) {
+    do {
       const started = now();
-      current = run(controller.signal, endpoint, (err) => {
-        debug(`delivery failed: ${err.message}`);
-        return err; // restart with backoff, as Heroku's collectors do
-      }, { interval: options.interval });
+      // The handler returns nothing: a delivery failure is not a reason to restart, the
+      // endpoint retries alone (Heroku's collectors restart everything here, which costs the
+      // healthy endpoints and the sampler their data). The loop itself logs it when verbose.
+      current = run(controller.signal, endpoint, () => undefined, { interval: options.interval });
       try {
         await current;
         return; // aborted: the final delivery is done
@@ -76,13 +87,14 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
           debug('a report loop already runs in this process; onload starts nothing');
           return;
         }
+        if (controller.signal.aborted) return; // stopped: the run that just ended was the last
         if (now() - started > BACKOFF.healthyRun) attempt = 0;
         attempt++;
         const delay = backoffDelay(attempt);
         debug(`restarting in ${delay / 1000} s`);
         await waitBackoff(delay);
       }
-    }
+    } while (!controller.signal.aborted);
   };
   loop().catch((err: unknown) => debug(`supervisor failed: ${String(err)}`)).finally(finish);
 
