@@ -150,7 +150,10 @@ export class ReportLoop {
   async #final(stoppedAt: number, lastFull: ReadonlyMap<string, GaugePoint> | undefined, cut: AbortSignal): Promise<void> {
     const { flushTimeout, aggregator, now } = this.#settings;
     const inFlight = this.#outlets.map((outlet) => outlet.inFlight).filter((p) => p !== undefined);
-    if (inFlight.length > 0) await Promise.race([Promise.all(inFlight), aborted(cut)]);
+    // A sink that honours the cut settles within the same turn (its data goes back into its
+    // carry, and so into the final delivery); one that ignores it is not waited for.
+    const cutAndSettled = aborted(cut).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    if (inFlight.length > 0) await Promise.race([Promise.all(inFlight), cutAndSettled]);
     this.#sampler?.collect(aggregator);
     const last = settleShortPayload(aggregator.swap(), lastFull);
     // Never less than half: the in-flight delivery was cut at the other half.
