@@ -31,6 +31,8 @@ export class CarryOver {
   #timers = new Map<string, TimerPoint>();
   #sets = new Map<string, MutableSet>();
   #setMembers = 0;
+  /** Drop counters held: they take no seat (they say what the cap refused). */
+  #dropCounters = 0;
   #time = 0;
   #intervalMs = 0;
   #dropped = { series: 0, timerValues: 0, setValues: 0 };
@@ -55,7 +57,7 @@ export class CarryOver {
     for (const [key, point] of snapshot.counters) {
       const held = this.#counters.get(key);
       if (held) this.#counters.set(key, { ...held, value: held.value + point.value });
-      else if (isDropCounter(key) || this.#admit()) this.#counters.set(key, point);
+      else if (isDropCounter(key)) { this.#counters.set(key, point); this.#dropCounters++; } else if (this.#admit()) this.#counters.set(key, point);
     }
     for (const [key, point] of snapshot.gauges) {
       if (this.#gauges.has(key)) { if (!older) this.#gauges.set(key, point); } else if (this.#admit()) this.#gauges.set(key, point);
@@ -98,6 +100,7 @@ export class CarryOver {
     this.#timers = new Map();
     this.#sets = new Map();
     this.#setMembers = 0;
+    this.#dropCounters = 0;
     this.#time = 0;
     this.#intervalMs = 0;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
@@ -114,12 +117,14 @@ export class CarryOver {
     this.#sets = snapshot.sets as Map<string, MutableSet>;
     this.#setMembers = 0;
     for (const set of this.#sets.values()) this.#setMembers += set.values.size;
+    this.#dropCounters = 0;
+    for (const key of DROP_COUNTERS) if (this.#counters.has(key)) this.#dropCounters++;
     this.#time = snapshot.time;
     this.#intervalMs += snapshot.intervalMs;
   }
 
   #admit(): boolean {
-    if (this.#series < this.#limits.maxSeries) return true;
+    if (this.#series - this.#dropCounters < this.#limits.maxSeries) return true;
     this.#dropped.series++;
     return false;
   }
