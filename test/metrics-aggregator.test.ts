@@ -129,3 +129,14 @@ test('regression: maxSeries holds across intervals when cells left over from the
   assert.equal(snap.counters.size, 11, '10 series plus the drop counter');
   assert.equal(snap.counters.get('hmetrics.dropped.series')!.value, 10);
 });
+
+test('maxSetValues bounds set members across all sets together, and counts what it refuses', () => {
+  const agg = new Aggregator({ maxSetValues: 100 });
+  for (let s = 0; s < 10; s++) for (let m = 0; m < 50; m++) agg.setMember(`set.${s}`, `m${m}`);
+  agg.setMember('set.0', 'm1'); // a member already held is no refusal
+  const snap = agg.swap();
+  const held = [...snap.sets.values()].reduce((n, set) => n + set.values.size, 0);
+  assert.equal(held, 100);
+  assert.equal(snap.counters.get('hmetrics.dropped.set_values')!.value, 400);
+  assert.equal(agg.limits.maxSetValues, 100);
+});

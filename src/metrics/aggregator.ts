@@ -209,7 +209,7 @@ export class Aggregator {
     return { time, intervalMs, counters, gauges, timers, sets };
   }
 
-  /** Forgets everything, including the current interval (used on restart). */
+  /** Forgets everything, including the current interval (only tests call it). */
   clear(): void {
     this.#counters.clear();
     this.#gauges.clear();
