@@ -51,7 +51,7 @@ test('regression: a final payload covering less than a second repeats the last f
   assert.ok(short.body.gauges['node.memory.rss.bytes']! > 0, 'level gauges are fresh');
 });
 
-test('a short payload with no full interval before it leaves the rate gauges out and keeps the rest', () => {
+test('the short-payload rule: interval gauges from the last full interval; without one, the payload is left as it is', () => {
   const point = (name: string, value: number) => [name, { name, tags: [], value }] as const;
   const snapshot = {
     time: 1, intervalMs: 300,
@@ -59,9 +59,13 @@ test('a short payload with no full interval before it leaves the rate gauges out
     gauges: new Map([point('node.eventloop.usage.percent', 1), point('node.cpu.utilization', 1.7), point('node.memory.rss.bytes', 5e7), point('queue.depth', 3)]),
     timers: new Map(), sets: new Map(),
   };
-  const settled = settleShortPayload(snapshot, undefined);
-  assert.deepEqual([...settled.gauges.keys()].sort(), ['node.memory.rss.bytes', 'queue.depth']);
+  const lastFull = new Map([point('node.eventloop.usage.percent', 0.02), point('node.cpu.utilization', 0.05)]);
+  const settled = settleShortPayload(snapshot, lastFull);
+  assert.deepEqual(Object.fromEntries([...settled.gauges].map(([k, p]) => [k, p.value])), {
+    'node.eventloop.usage.percent': 0.02, 'node.cpu.utilization': 0.05, 'node.memory.rss.bytes': 5e7, 'queue.depth': 3,
+  });
   assert.equal(settled.counters.get('job.items')!.value, 8);
+  assert.equal(settleShortPayload(snapshot, undefined), snapshot, 'a process that lived less than one interval: its own figures');
   const full = { ...snapshot, intervalMs: 1_000 };
-  assert.equal(settleShortPayload(full, undefined), full, 'a payload of a second or more passes unchanged');
+  assert.equal(settleShortPayload(full, lastFull), full, 'a payload of a second or more passes unchanged');
 });

@@ -32,16 +32,17 @@ export function pickIntervalGauges(snapshot: Snapshot): ReadonlyMap<string, Gaug
 /**
  * The short-payload rule. A snapshot covering less than `SHORT_PAYLOAD_MS` keeps its counters,
  * timers, sets and level gauges, but its interval gauges are those of the last full interval
- * (`lastFull`, from `pickIntervalGauges`), or left out when there was none: nothing plots as a
- * spike, and the counters of a job's last moments still arrive. Longer snapshots pass unchanged.
+ * (`lastFull`, from `pickIntervalGauges`): nothing plots as a spike, and the counters of the
+ * last moments still arrive. With no full interval before it (a process that lived less than
+ * one interval) its own figures are all there is, and they stay: the Heroku names are always
+ * present. Longer snapshots pass unchanged.
  */
 export function settleShortPayload(snapshot: Snapshot, lastFull: ReadonlyMap<string, GaugePoint> | undefined): Snapshot {
-  if (snapshot.intervalMs >= SHORT_PAYLOAD_MS) return snapshot;
+  if (snapshot.intervalMs >= SHORT_PAYLOAD_MS || lastFull === undefined) return snapshot;
   const gauges = new Map<string, GaugePoint>(snapshot.gauges);
   for (const name of INTERVAL_GAUGES) {
-    const previous = lastFull?.get(name);
+    const previous = lastFull.get(name);
     if (previous) gauges.set(name, previous);
-    else gauges.delete(name);
   }
   return { ...snapshot, gauges };
 }
