@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPORT_DEFAULTS } from 'hmetrics';
@@ -11,7 +11,7 @@ import { freePort } from './helpers/ports.js';
 
 let endpoint: HerokuEndpoint;
 before(async () => { endpoint = await HerokuEndpoint.start(); });
-after(async () => { await endpoint.close(); });
+after(async () => { await endpoint.close(); rmSync(dir, { recursive: true, force: true }); });
 
 const dir = mkdtempSync(join(PACKAGE_ROOT, 'dist', 'hmetrics-signals-'));
 const server = join(dir, 'server.mjs');
