@@ -8,7 +8,8 @@ let endpoint: HerokuEndpoint;
 before(async () => { endpoint = await HerokuEndpoint.start(); });
 after(async () => { await endpoint.close(); });
 
-const quiet = { runtime: false, interval: 20 } as const;
+// A generous request timeout (it defaults to the interval): this machine may be loaded.
+const quiet = { runtime: false, interval: 20, timeout: 5_000 } as const;
 
 /** Leaves `count` of `name` undelivered for `path` (the handler stops the loop on the first failure). */
 async function leaveUndelivered(path: string, name: string, count: number): Promise<void> {
@@ -47,7 +48,7 @@ test('regression: timers carried through an outage keep weights (10^6 × 1 ms, t
   const rejectedBefore = endpoint.rejected.length;
   const controller = new AbortController();
   const path = '/weighted';
-  const done = report(controller.signal, endpoint.url(path), null, { runtime: false, interval: 200, aggregator });
+  const done = report(controller.signal, endpoint.url(path), null, { runtime: false, interval: 200, timeout: 5_000, aggregator });
   await until(() => endpoint.rejected.length > rejectedBefore, 10_000, 'the outage');
   for (let i = 0; i < 1_000; i++) aggregator.timing('db.query', 100);
   recorded = 2;
