@@ -22,7 +22,7 @@ function payloadsFor(path: string) {
 }
 
 describe('natural exit', () => {
-  test('regression: a 1.5 s job with the default interval delivers its counters and exits within flushTimeout', async () => {
+  test('regression: a 1.5 s job with the default interval delivers its counters and exits within flushTimeout', async (t) => {
     const job = join(dir, 'job.mjs');
     writeFileSync(job, `import { increment } from 'hmetrics/onload';
 for (let i = 0; i < 7; i++) increment('job.items');
@@ -34,6 +34,7 @@ setTimeout(() => { increment('job.items'); console.log('done ' + Date.now()); },
     assert.equal(result.stderr, '');
     const doneAt = Number(/done (\d+)/.exec(result.stdout)?.[1]);
     // Includes the child's own teardown and the pipe to this process: a bound, not a speed claim.
+    t.diagnostic(`exited ${exitedAt - doneAt} ms after the job was done`);
     assert.ok(exitedAt - doneAt < FLUSH, `exit ${exitedAt - doneAt} ms after the job was done`);
     const payloads = payloadsFor('/job');
     assert.equal(payloads.length, 1, 'one final delivery, no loop on beforeExit');

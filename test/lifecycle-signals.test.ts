@@ -51,25 +51,27 @@ async function terminateWhen(url: string, ready: () => boolean): Promise<ChildRe
 }
 
 describe('SIGTERM with onload as the sole listener, in every state of delivery', () => {
-  test('regression: endpoint hanging (a delivery in flight): dies by SIGTERM within flushTimeout + 500 ms; final payload attempted', async () => {
+  test('regression: endpoint hanging (a delivery in flight): dies by SIGTERM within flushTimeout + 500 ms; final payload attempted', async (t) => {
     const hanging = await HerokuEndpoint.start();
     hanging.respond = () => ({ status: 200, hang: true });
     let requestsAtKill = 0;
     const result = await terminateWhen(hanging.url(), () => { requestsAtKill = hanging.requests; return hanging.requests >= 2; });
     const requestsAtEnd = hanging.requests;
     await hanging.close();
+    t.diagnostic(`ended ${Math.round(result.tookMs)} ms after SIGTERM`);
     assert.equal(result.signal, 'SIGTERM');
     assert.ok(result.tookMs < BOUND, `ended ${Math.round(result.tookMs)} ms after SIGTERM`);
     assert.ok(requestsAtEnd > requestsAtKill, `the final delivery reached the endpoint (${requestsAtKill} → ${requestsAtEnd} requests)`);
   });
 
-  test('regression: endpoint answering 500 (deliveries failing): dies by SIGTERM within the bound; final payload attempted', async () => {
+  test('regression: endpoint answering 500 (deliveries failing): dies by SIGTERM within the bound; final payload attempted', async (t) => {
     const failing = await HerokuEndpoint.start();
     failing.respond = () => ({ status: 500 });
     let requestsAtKill = 0;
     const result = await terminateWhen(failing.url(), () => { requestsAtKill = failing.requests; return failing.requests >= 2; });
     const requestsAtEnd = failing.requests;
     await failing.close();
+    t.diagnostic(`ended ${Math.round(result.tookMs)} ms after SIGTERM`);
     assert.equal(result.signal, 'SIGTERM');
     assert.ok(result.tookMs < BOUND, `ended ${Math.round(result.tookMs)} ms after SIGTERM`);
     assert.ok(requestsAtEnd > requestsAtKill, 'the final delivery was attempted');
@@ -78,10 +80,11 @@ describe('SIGTERM with onload as the sole listener, in every state of delivery',
     assert.ok((last.body.counters['app.ticks'] ?? 0) >= 15, `final payload carried ${last.body.counters['app.ticks']} ticks`);
   });
 
-  test('regression: endpoint refusing connections: dies by SIGTERM within the bound; final payload attempted', async () => {
+  test('regression: endpoint refusing connections: dies by SIGTERM within the bound; final payload attempted', async (t) => {
     const port = await freePort();
     let started = 0;
     const result = await terminateWhen(`http://127.0.0.1:${port}/refused`, () => ++started > 50); // ≈ 2.5 s: two failed intervals
+    t.diagnostic(`ended ${Math.round(result.tookMs)} ms after SIGTERM`);
     assert.equal(result.signal, 'SIGTERM');
     assert.ok(result.tookMs < BOUND, `ended ${Math.round(result.tookMs)} ms after SIGTERM`);
     const failuresBefore = result.stderrAtKill.match(/ECONNREFUSED|refused/g)?.length ?? 0;
@@ -92,7 +95,7 @@ describe('SIGTERM with onload as the sole listener, in every state of delivery',
 });
 
 describe('endpoints fail alone', () => {
-  test('regression: two endpoints, one refusing: the healthy one receives every interval', async () => {
+  test('regression: two endpoints, one refusing: the healthy one receives every interval', async (t) => {
     const healthy = await HerokuEndpoint.start();
     const refusedPort = await freePort();
     const arrivals: number[] = [];
@@ -114,6 +117,7 @@ describe('endpoints fail alone', () => {
       },
     });
     await healthy.close();
+    t.diagnostic(`healthy payloads at ${arrivals.map(Math.round).join(', ')} ms`);
     assert.equal(result.signal, 'SIGTERM');
     assert.ok(arrivals.length >= 6, `the healthy endpoint got ${arrivals.length} payloads: ${arrivals.map(Math.round).join(', ')} ms`);
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
