@@ -6,5 +6,4 @@ export const REPORT_DEFAULTS = {
   interval: 20_000,
   timeout: 10_000,
   flushTimeout: 2_000,
-  maxCarryOverSeries: 10_000,
 } as const;

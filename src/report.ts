@@ -4,14 +4,12 @@ import { logDelivery } from './delivery-log.js';
 import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
-import { AGGREGATOR_DEFAULTS, processAggregator, type Aggregator } from './metrics/aggregator.js';
-import { carryOver } from './metrics/carry-over.js';
-import { InternalMetric } from './metrics/names.js';
-import type { Snapshot } from './metrics/snapshot.js';
+import { processAggregator, type Aggregator } from './metrics/aggregator.js';
+import { CarryOver } from './metrics/carry-over.js';
 import { DEFAULT_PERCENTILES } from './metrics/timer-stats.js';
+import { ReportLoop, Outlet } from './report-loop.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
 import { createSinks, parseEndpoints } from './sinks/endpoints.js';
-import type { Sink } from './sinks/sink.js';
 import { attachReceivers } from './topology/receivers.js';
 
 /**
@@ -33,9 +31,11 @@ export interface ReportOptions {
   readonly percentiles?: readonly number[];
   /** Sample the Node runtime (GC, event loop, memory, CPU). `false` sends only pushed metrics. @default true */
   readonly runtime?: boolean | RuntimeSamplerOptions;
-  /** Series a failing sink keeps for its next delivery. @default 10000 */
-  readonly maxCarryOverSeries?: number;
-  /** The aggregator to drain. @default the process-wide one every hmetrics API feeds */
+  /**
+   * The aggregator to drain. Its caps (`maxSeries`, `maxTimerValues`, `maxSetValues`) also
+   * bound what each failing endpoint keeps for its next delivery (docs/memory.md).
+   * @default the process-wide one every hmetrics API feeds
+   */
   readonly aggregator?: Aggregator;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
@@ -46,8 +46,10 @@ export interface ReportOptions {
 
 /**
  * Samples the runtime every `interval` and delivers each snapshot to every endpoint, until
- * `signal` aborts (one final, bounded delivery, then it resolves) or `errHandler` returns an
- * Error (it rejects with that error).
+ * `signal` aborts (one final delivery within `flushTimeout`, during which the process is held
+ * open, then it resolves) or `errHandler` returns an Error (it rejects with that error).
+ * Endpoints fail alone: a failing one keeps its data, within the aggregator's caps, and
+ * retries at the next interval while the others and the sampler go on.
  *
  * Rejects at once with `AlreadyStarted` while another loop runs, `HerokuMetricsURLUnset` when
  * `endpoint` is empty, `InvalidEndpoint` when it does not parse or has no sink, and
@@ -67,24 +69,34 @@ export async function report(
 ): Promise<void> {
   if (!isMainThread) throw new ReportInWorkerThread(); // docs/topology.md
   if (isReporting()) throw new AlreadyStarted();
+  // Every argument is checked before anything shared is touched: a rejected call leaves what
+  // earlier loops could not deliver in place for the next good one.
   checkArguments(signal, errHandler, options);
   const settings = resolveOptions(options);
   const urls = parseEndpoints(endpoint);
-  acquireReportLock();
+  // OTLP wants the runtime figures OpenTelemetry names and ours lack (per-space heap, GC by type …).
+  const runtime = settings.runtime !== false && urls.some((url) => url.protocol.startsWith('otlp+'))
+    ? { semconv: true, ...settings.runtime }
+    : settings.runtime;
+  const sampler = runtime === false ? undefined : createRuntimeSampler(runtime);
+  if (!acquireReportLock()) throw new AlreadyStarted();
+  let outlets: Outlet[] = [];
   try {
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
     if (settings.aggregator === processAggregator) attachReceivers(processAggregator, settings.interval);
-    // OTLP wants the runtime figures OpenTelemetry names and ours lack (per-space heap, GC by type …).
-    if (settings.runtime !== false && urls.some((url) => url.protocol.startsWith('otlp+'))) settings.runtime = { semconv: true, ...settings.runtime };
     const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles, otlp: settings.otlp });
-    const outlets = sinks.map((sink, i) => {
+    outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;
-      const pending = undelivered.get(key);
+      const carry = undelivered.get(key) ?? new CarryOver(settings.aggregator.limits);
       undelivered.delete(key);
-      return { sink, key, pending };
+      return new Outlet(sink, key, carry);
     });
-    await new ReportLoop(outlets, errHandler ?? undefined, settings).run(signal);
+    await new ReportLoop(outlets, errHandler ?? undefined, settings, sampler).run(signal);
   } finally {
+    for (const outlet of outlets) {
+      outlet.sink.close();
+      if (!outlet.carry.empty || outlet.inFlight) undelivered.set(outlet.key, outlet.carry);
+    }
     releaseReportLock();
   }
 }
@@ -119,12 +131,32 @@ function resolveOptions(options: ReportOptions): Settings {
     timeout: positiveInteger('timeout', options.timeout ?? Math.min(REPORT_DEFAULTS.timeout, interval)),
     flushTimeout: positiveInteger('flushTimeout', options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout),
     percentiles,
-    runtime: options.runtime === false ? false : options.runtime === true || options.runtime === undefined ? {} : options.runtime,
-    maxCarryOverSeries: positiveInteger('maxCarryOverSeries', options.maxCarryOverSeries ?? REPORT_DEFAULTS.maxCarryOverSeries),
-    aggregator: options.aggregator ?? processAggregator,
-    now: options.now ?? (() => Date.now()),
+    runtime: runtimeOption(options.runtime),
+    aggregator: aggregatorOption(options.aggregator),
+    now: nowOption(options.now),
     otlp: options.otlp ?? {},
   };
+}
+
+function runtimeOption(value: unknown): false | RuntimeSamplerOptions {
+  if (value === false) return false;
+  if (value === true || value === undefined) return {};
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  throw new InvalidOption(`Expected \`runtime\` to be a boolean or an object, got ${describe(value)}`);
+}
+
+function aggregatorOption(value: unknown): Aggregator {
+  if (value === undefined) return processAggregator;
+  // Duck-typed: an Aggregator from another copy of the package is as good.
+  const candidate = value as Partial<Aggregator> | null;
+  if (typeof candidate?.swap === 'function' && typeof candidate.count === 'function' && typeof candidate.limits === 'object') return value as Aggregator;
+  throw new InvalidOption(`Expected \`aggregator\` to be an Aggregator, got ${describe(value)}`);
+}
+
+function nowOption(value: unknown): () => number {
+  if (value === undefined) return () => Date.now();
+  if (typeof value === 'function') return value as () => number;
+  throw new InvalidOption(`Expected \`now\` to be a function, got ${describe(value)}`);
 }
 
 function positiveInteger(name: string, value: unknown): number {
@@ -134,141 +166,9 @@ function positiveInteger(name: string, value: unknown): number {
   return value;
 }
 
-/** A sink and what it has not managed to deliver yet. */
-interface Outlet {
-  readonly sink: Sink;
-  /** The endpoint's full URL: identifies it across restarts; never printed. */
-  readonly key: string;
-  pending: Snapshot | undefined;
-}
-
 /**
  * What a loop could not deliver when it ended (error handler stop, failed final flush), by
  * endpoint. The next loop to the same endpoint sends it first, so a restart loses nothing.
- * Bounded: one carried-over snapshot per endpoint.
+ * Bounded: one carry-over store per endpoint, each within the aggregator's caps.
  */
-const undelivered = shared('report.undelivered', () => new Map<string, Snapshot>());
-
-class ReportLoop {
-  readonly #outlets: Outlet[];
-  readonly #errHandler: ErrHandler | undefined;
-  readonly #settings: Settings;
-
-  constructor(outlets: Outlet[], errHandler: ErrHandler | undefined, settings: Settings) {
-    this.#outlets = outlets;
-    this.#errHandler = errHandler;
-    this.#settings = settings;
-  }
-
-  async run(signal: AbortSignal | undefined): Promise<void> {
-    const { interval, aggregator, now, flushTimeout } = this.#settings;
-    const sampler = this.#settings.runtime === false ? undefined : createRuntimeSampler(this.#settings.runtime);
-    const stop = signal ?? new AbortController().signal;
-    // An abort lets a delivery in flight finish (so nothing is sent twice) and then sends the
-    // partial interval, all within flushTimeout; past it, whatever is in flight is cut off.
-    const deadline = new AbortController();
-    const startDeadline = (): void => {
-      setTimeout(() => deadline.abort(), flushTimeout).unref();
-    };
-    if (stop.aborted) startDeadline();
-    else stop.addEventListener('abort', startDeadline, { once: true });
-    sampler?.enable();
-    try {
-      let next = now() + interval;
-      while (!stop.aborted) {
-        await sleep(next - now(), stop);
-        // Read in a setImmediate after the timer: probe timers due in the same timers phase
-        // (e.g. right after a long block) record first, so the block lands in this payload.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        // Aborted while asleep: the final delivery below collects (once) what is left.
-        if (stop.aborted) break;
-        sampler?.collect(aggregator);
-        const failures = await this.#deliverAll(aggregator.swap(), deadline.signal, this.#settings.timeout);
-        await this.#handle(failures);
-        next = Math.max(next + interval, now());
-      }
-      // The final delivery: the partial interval plus anything still pending.
-      if (!stop.aborted) return;
-      sampler?.collect(aggregator);
-      const failures = await this.#deliverAll(aggregator.swap(), deadline.signal, flushTimeout);
-      await this.#handle(failures, true);
-    } finally {
-      stop.removeEventListener('abort', startDeadline);
-      sampler?.disable();
-      for (const { sink, key, pending } of this.#outlets) {
-        sink.close();
-        if (pending) undelivered.set(key, pending);
-      }
-    }
-  }
-
-  /** Delivers to every sink at once; a sink that fails keeps the snapshot for its next try. */
-  async #deliverAll(snapshot: Snapshot, stop: AbortSignal, timeout: number): Promise<Error[]> {
-    const limits = { maxSeries: this.#settings.maxCarryOverSeries, maxTimerValues: AGGREGATOR_DEFAULTS.maxTimerValues };
-    const results = await Promise.allSettled(
-      this.#outlets.map(async (outlet) => {
-        const payload = outlet.pending ? carryOver(outlet.pending, snapshot, limits) : snapshot;
-        outlet.pending = payload;
-        const started = performance.now();
-        try {
-          await withTimeout(outlet.sink.deliver(payload, stop), timeout + 50);
-        } catch (err) {
-          logDelivery(outlet.sink.label, payload, performance.now() - started, err);
-          // A refusal the sink settled (e.g. OTLP's 4xx: resending cannot help) is reported, not carried.
-          if ((err as { settled?: unknown } | null)?.settled === true) outlet.pending = undefined;
-          throw err;
-        }
-        outlet.pending = undefined;
-        logDelivery(outlet.sink.label, payload, performance.now() - started);
-      }),
-    );
-    const failures: Error[] = [];
-    for (const result of results) {
-      if (result.status === 'rejected') failures.push(result.reason instanceof Error ? result.reason : new Error(String(result.reason)));
-    }
-    // Visible in the next delivery that succeeds, so an outage shows up on the dashboard too.
-    if (failures.length > 0) this.#settings.aggregator.count(InternalMetric.deliveryFailures, failures.length);
-    return failures;
-  }
-
-  /** Hands failures to the error handler one at a time; an Error back from it stops the loop. */
-  async #handle(failures: Error[], final = false): Promise<void> {
-    for (const failure of failures) {
-      if (!this.#errHandler) continue;
-      let verdict: unknown;
-      try {
-        verdict = await this.#errHandler(failure);
-      } catch (thrown) {
-        verdict = thrown instanceof Error ? thrown : new Error(String(thrown));
-      }
-      if (verdict instanceof Error && !final) throw verdict;
-    }
-  }
-}
-
-/** Resolves after `ms` or when `signal` aborts, whichever is first; never holds the process open. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** A sink that ignores its own timeout still cannot stall the loop. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`delivery did not settle within ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => { clearTimeout(timer); resolve(value); },
-      (error: unknown) => { clearTimeout(timer); reject(error); },
-    );
-  });
-}
+const undelivered = shared('report.undelivered', () => new Map<string, CarryOver>());

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Aggregator } from 'hmetrics';
-import { carryOver } from '../src/metrics/carry-over.js';
 import { seriesKey, flatName, sanitizeName } from '../src/metrics/series.js';
 import { percentileOfSorted, summarizeTimer } from '../src/metrics/timer-stats.js';
 
@@ -114,26 +113,31 @@ test('a pull source writes its figures at the end of each interval; a throwing o
   assert.equal(agg.swap().gauges.has('pulled'), false);
 });
 
-test('carryOver adds counters, merges timers and sets, prefers newer gauges, and stays bounded', () => {
-  const a = new Aggregator();
-  a.count('c', 2); a.gauge('g', 1); a.gauge('old.only', 9); a.timing('t', 1); a.setMember('s', 'x');
-  for (let i = 0; i < 50; i++) a.count(`extra.${i}`, 1);
-  const older = a.swap();
-  a.count('c', 3); a.gauge('g', 2); a.timing('t', 3); a.setMember('s', 'y');
-  const newer = a.swap();
-  const merged = carryOver(older, newer, { maxSeries: 30, maxTimerValues: 10 });
-  assert.equal(merged.counters.get('c')!.value, 5);
-  assert.equal(merged.gauges.get('g')!.value, 2);
-  assert.equal(merged.timers.get('t')!.count, 2);
-  assert.equal(merged.timers.get('t')!.min, 1);
-  assert.deepEqual([...merged.sets.get('s')!.values].sort(), ['x', 'y']);
-  const total = merged.counters.size + merged.gauges.size + merged.timers.size + merged.sets.size;
-  assert.ok(total <= 30, `bounded: ${total}`);
-  assert.equal(merged.intervalMs, older.intervalMs + newer.intervalMs);
-});
 
 test('names: sanitised to [A-Za-z0-9_.-]; tagged series flatten with sorted tags', () => {
   assert.equal(sanitizeName('a b/c:d|e#f'), 'a_b_c_d_e_f');
   assert.equal(sanitizeName(''), '_');
   assert.equal(flatName('req', ['status:200', 'host:api.example.com']), 'req.host_api.example.com.status_200');
+});
+
+test('regression: maxSeries holds across intervals when cells left over from the previous interval are touched again', () => {
+  const agg = new Aggregator({ maxSeries: 10 });
+  for (let i = 0; i < 10; i++) agg.count(`a.${i}`, 1);
+  agg.swap();
+  for (let i = 0; i < 10; i++) agg.count(`b.${i}`, 1); // new cells, admitted: the interval is empty
+  for (let i = 0; i < 10; i++) agg.count(`a.${i}`, 1); // leftover cells: the cap is reached
+  const snap = agg.swap();
+  assert.equal(snap.counters.size, 11, '10 series plus the drop counter');
+  assert.equal(snap.counters.get('hmetrics.dropped.series')!.value, 10);
+});
+
+test('maxSetValues bounds set members across all sets together, and counts what it refuses', () => {
+  const agg = new Aggregator({ maxSetValues: 100 });
+  for (let s = 0; s < 10; s++) for (let m = 0; m < 50; m++) agg.setMember(`set.${s}`, `m${m}`);
+  agg.setMember('set.0', 'm1'); // a member already held is no refusal
+  const snap = agg.swap();
+  const held = [...snap.sets.values()].reduce((n, set) => n + set.values.size, 0);
+  assert.equal(held, 100);
+  assert.equal(snap.counters.get('hmetrics.dropped.set_values')!.value, 400);
+  assert.equal(agg.limits.maxSetValues, 100);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { backoffDelay, supervise } from '../src/autostart.js';
+import { backoffDelay, supervise } from '../src/supervisor.js';
 import { AlreadyStarted, HerokuMetricsURLUnset, HmetricsError } from '../src/errors.js';
 import { turns } from './helpers/wait.js';
 
@@ -90,4 +90,33 @@ test('stop() during a backoff wait ends at once', async () => {
   await supervisor.stop();
   await advance(60_000);
   assert.equal(fake.starts.length, 1);
+});
+
+test('regression: a stop while the run is failing (it rejects as it ends) starts no backoff and no other run', async () => {
+  const starts: number[] = [];
+  const run = ((signal: AbortSignal | undefined) => {
+    starts.push(Date.now());
+    return new Promise<void>((_resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(transient()), { once: true });
+    });
+  }) as Parameters<typeof supervise>[1]['run'];
+  const supervisor = supervise('http://x', { interval: 20_000, run: run! });
+  await advance(3_000);
+  let stopped = false;
+  void supervisor.stop().then(() => { stopped = true; });
+  await turns(5);
+  assert.equal(stopped, true, 'stop() settled at once, without waiting out a backoff');
+  await advance(400_000);
+  assert.equal(starts.length, 1);
+});
+
+test('a stop before the loop\'s first turn still runs it once, with the signal already aborted (final delivery)', async () => {
+  const seen: boolean[] = [];
+  const run = ((signal: AbortSignal | undefined) => {
+    seen.push(signal?.aborted === true);
+    return Promise.resolve();
+  }) as Parameters<typeof supervise>[1]['run'];
+  const supervisor = supervise('http://x', { interval: 20_000, run: run! });
+  await supervisor.stop();
+  assert.deepEqual(seen, [true]);
 });

@@ -156,7 +156,7 @@ test('a failed export changes no state: the carried-over snapshot is counted onc
   const s1 = snapshot((a) => a.count('hits', 2));
   await assert.rejects(sk.deliver(s1, signal), (err: unknown) => err instanceof DeliveryFailed && err.status === 500 && !(err instanceof OtlpExportRejected));
   const s2 = snapshot((a) => a.count('hits', 3));
-  await sk.deliver(carryOver(s1, s2, { maxSeries: 100, maxTimerValues: 100 }), signal);
+  await sk.deliver(carryOver(s1, s2, { maxSeries: 100, maxTimerValues: 100, maxSetValues: 100 }), signal);
   await sk.deliver(snapshot((a) => a.count('hits', 1)), signal);
   sk.close();
   const values = receiver.received.slice(1).map((r) => metrics(r).get('hits')!['sum'].dataPoints[0].asDouble);

@@ -58,6 +58,10 @@ async function nextInterval(): Promise<{ counters: Record<string, number>; gauge
   // The loop keeps its schedule on the real clock, so its next sleep is not exactly INTERVAL.
   mock.timers.tick(armedDelay);
   await endpoint.waitForPayloads(count + 1);
+  // Deliveries run beside the loop's schedule: let the client read the answer before the next
+  // tick, or the mocked clock would time the accepted delivery out and send it again.
+  while (endpoint.responded < endpoint.requests) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   // Wait for the loop to arm the next interval, so the next tick lands on it.
   while (armed === armedNow) await new Promise<void>((resolve) => { onArmed = resolve; });
   return endpoint.payloads[count]!.body;
@@ -120,7 +124,10 @@ describe('projection into report intervals', () => {
     // The first interval's delivery fails (no payload accepted); wait for the loop to re-arm.
     const target = armed;
     mock.timers.tick(armedDelay);
-    while (armed === target || failures === 0) await new Promise<void>((resolve) => { onArmed = resolve; });
+    while (armed === target) await new Promise<void>((resolve) => { onArmed = resolve; });
+    // The loop re-arms at once; the failed delivery settles beside it.
+    while (failures === 0 || endpoint.responded < endpoint.requests) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     increment('orders');
     await nextInterval();
     assert.equal(endpoint.counterTotal('orders'), 4);

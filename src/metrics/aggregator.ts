@@ -11,15 +11,14 @@ export interface AggregatorOptions {
   readonly maxSeries?: number;
   /** Timer values kept per series per interval; past it a uniform sample is kept (count, min, max and sum stay exact). @default 1000 */
   readonly maxTimerValues?: number;
-  /** Distinct members kept per set per interval. @default 10000 */
+  /** Distinct set members kept per interval, all sets together (a bound on memory, not per set). @default 100000 */
   readonly maxSetValues?: number;
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
 }
 
-// Worst case held in one interval: maxSeries × maxTimerValues numbers (80 MB at these
-// defaults, and only if ten million timings arrive within one interval).
-export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxSetValues: 10_000 } as const;
+// The worst case these allow, and the whole library's, is worked out in docs/memory.md.
+export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxSetValues: 100_000 } as const;
 
 interface CounterCell { name: string; tags: Tags; value: number; touched: boolean }
 interface GaugeCell { name: string; tags: Tags; value: number; touched: boolean }
@@ -46,6 +45,7 @@ export class Aggregator {
   #timers = new Map<string, TimerCell>();
   #sets = new Map<string, SetCell>();
   #live = 0;
+  #setMembers = 0;
   #dropped = { series: 0, timerValues: 0, setValues: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
@@ -72,7 +72,7 @@ export class Aggregator {
       cell = { name, tags, value: 0, touched: false };
       this.#counters.set(key, cell);
     }
-    if (!cell.touched) this.#touch(cell);
+    if (!cell.touched && !this.#touch(cell)) return;
     cell.value += sampleRate === 1 ? value : value / sampleRate;
   }
 
@@ -85,7 +85,7 @@ export class Aggregator {
       cell = { name, tags, value: 0, touched: false };
       this.#gauges.set(key, cell);
     }
-    if (!cell.touched) this.#touch(cell);
+    if (!cell.touched && !this.#touch(cell)) return;
     cell.value = value;
   }
 
@@ -98,7 +98,7 @@ export class Aggregator {
       cell = { name, tags, touched: false, count: 0, seen: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0, values: [] };
       this.#timers.set(key, cell);
     }
-    if (!cell.touched) this.#touch(cell);
+    if (!cell.touched && !this.#touch(cell)) return;
     cell.count += sampleRate === 1 ? 1 : 1 / sampleRate;
     cell.seen++;
     if (value < cell.min) cell.min = value;
@@ -124,12 +124,14 @@ export class Aggregator {
       cell = { name, tags, touched: false, values: new Set() };
       this.#sets.set(key, cell);
     }
-    if (!cell.touched) this.#touch(cell);
-    if (cell.values.size >= this.#maxSetValues && !cell.values.has(member)) {
+    if (!cell.touched && !this.#touch(cell)) return;
+    if (cell.values.has(member)) return;
+    if (this.#setMembers >= this.#maxSetValues) {
       this.#dropped.setValues++;
       return;
     }
     cell.values.add(member);
+    this.#setMembers++;
   }
 
   /**
@@ -176,6 +178,11 @@ export class Aggregator {
   addPullSource(source: (aggregator: Aggregator) => void): () => void {
     this.#pullSources.add(source);
     return () => this.#pullSources.delete(source);
+  }
+
+  /** The caps this aggregator applies; a sink's undelivered data obeys the same (see carry-over.ts). */
+  get limits(): { readonly maxSeries: number; readonly maxTimerValues: number; readonly maxSetValues: number } {
+    return { maxSeries: this.#maxSeries, maxTimerValues: this.#maxTimerValues, maxSetValues: this.#maxSetValues };
   }
 
   /** Series recorded in the current interval. */
@@ -230,6 +237,7 @@ export class Aggregator {
       cell.touched = false;
     }
     this.#live = 0;
+    this.#setMembers = 0;
 
     addDropCounter(counters, InternalMetric.droppedSeries, dropped.series);
     addDropCounter(counters, InternalMetric.droppedTimerValues, dropped.timerValues);
@@ -240,13 +248,14 @@ export class Aggregator {
     return { time, intervalMs, counters, gauges, timers, sets };
   }
 
-  /** Forgets everything, including the current interval (used on restart). */
+  /** Forgets everything, including the current interval (only tests call it). */
   clear(): void {
     this.#counters.clear();
     this.#gauges.clear();
     this.#timers.clear();
     this.#sets.clear();
     this.#live = 0;
+    this.#setMembers = 0;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
     this.#intervalStart = this.#now();
   }
@@ -266,8 +275,7 @@ export class Aggregator {
   }
 
   #admit(): boolean {
-    // A cell that exists but is untouched this interval still counts once it is touched;
-    // new cells are refused once the interval holds maxSeries live series.
+    // New cells are refused once the interval holds maxSeries live series.
     if (this.#live >= this.#maxSeries) {
       this.#dropped.series++;
       return false;
@@ -275,14 +283,20 @@ export class Aggregator {
     return true;
   }
 
-  #touch(cell: { touched: boolean }): void {
+  /**
+   * First record of a cell this interval. A cell left over from the previous interval passes
+   * the same cap as a new one, or an interval could hold old plus new series past maxSeries.
+   */
+  #touch(cell: { touched: boolean }): boolean {
+    if (!this.#admit()) return false;
     cell.touched = true;
     this.#live++;
+    return true;
   }
 }
 
 function addDropCounter(counters: Map<string, CounterPoint>, name: string, value: number): void {
-  if (value > 0) counters.set(name, { name, tags: [], value });
+  if (value > 0) counters.set(name, { name, tags: [], value: value + (counters.get(name)?.value ?? 0) });
 }
 
 /**

@@ -1,80 +1,171 @@
-import { seriesCount, type CounterPoint, type GaugePoint, type SetPoint, type Snapshot, type TimerPoint } from './snapshot.js';
-
-/** Bounds on what a sink keeps while its endpoint is down. */
-export interface CarryOverLimits {
-  /** Series kept at most; the newest snapshot's series always win a place. */
-  readonly maxSeries: number;
-  /** Timer values kept per series; beyond it a uniform sample is kept (counts stay exact). */
-  readonly maxTimerValues: number;
-}
+import { InternalMetric } from './names.js';
+import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
+import { mergeSamples } from './timer-sample.js';
 
 /**
- * Folds an undelivered snapshot into the next one, so a failed delivery loses nothing that can
- * be kept: counters add up, timers and sets merge, gauges take the newer value. Memory stays
- * bounded by `limits` however long an endpoint is down.
+ * The caps a sink's undelivered data obeys: the aggregator's own (`Aggregator#limits`), so a
+ * failed delivery is bounded exactly like fresh data and counted in the same drop counters.
  */
+export interface CarryOverLimits {
+  /** Series kept, all kinds together. */
+  readonly maxSeries: number;
+  /** Values kept per timer (an equal-mass sample past it; count, sum, min, max stay exact). */
+  readonly maxTimerValues: number;
+  /** Set members kept, all sets together. */
+  readonly maxSetValues: number;
+}
+
+interface MutableSet extends SetPoint { readonly values: Set<string> }
+
+/**
+ * What one sink has not delivered yet, bounded by `limits` however long its endpoint is down.
+ * Newer data folds in at the cost of its own size (never a copy of what is held): counters
+ * add up, gauges take the newer value, timers merge by weight, sets union. A series already
+ * held keeps its place; a new one past `maxSeries` is dropped, as in the aggregator, and every
+ * refusal is counted into `hmetrics.dropped.*` of the payload that finally goes out.
+ */
+export class CarryOver {
+  readonly #limits: CarryOverLimits;
+  #counters = new Map<string, CounterPoint>();
+  #gauges = new Map<string, GaugePoint>();
+  #timers = new Map<string, TimerPoint>();
+  #sets = new Map<string, MutableSet>();
+  #setMembers = 0;
+  /** Drop counters held: they take no seat (they say what the cap refused). */
+  #dropCounters = 0;
+  #time = 0;
+  #intervalMs = 0;
+  #dropped = { series: 0, timerValues: 0, setValues: 0 };
+
+  constructor(limits: CarryOverLimits) {
+    this.#limits = limits;
+  }
+
+  /** True when nothing is held. */
+  get empty(): boolean {
+    return this.#series === 0;
+  }
+
+  get #series(): number {
+    return this.#counters.size + this.#gauges.size + this.#timers.size + this.#sets.size;
+  }
+
+  /** Folds `snapshot` in. `older` data (a failed payload put back) never overwrites a held gauge. */
+  add(snapshot: Snapshot, older = false): void {
+    this.#time = Math.max(this.#time, snapshot.time);
+    this.#intervalMs += snapshot.intervalMs;
+    for (const [key, point] of snapshot.counters) {
+      const held = this.#counters.get(key);
+      if (held) this.#counters.set(key, { ...held, value: held.value + point.value });
+      else if (isDropCounter(key)) { this.#counters.set(key, point); this.#dropCounters++; } else if (this.#admit()) this.#counters.set(key, point);
+    }
+    for (const [key, point] of snapshot.gauges) {
+      if (this.#gauges.has(key)) { if (!older) this.#gauges.set(key, point); } else if (this.#admit()) this.#gauges.set(key, point);
+    }
+    for (const [key, point] of snapshot.timers) {
+      const held = this.#timers.get(key);
+      if (held) this.#timers.set(key, this.#mergeTimers(held, point));
+      else if (this.#admit()) this.#timers.set(key, this.#capTimer(point));
+    }
+    for (const [key, point] of snapshot.sets) {
+      let held = this.#sets.get(key);
+      if (!held) {
+        if (!this.#admit()) continue;
+        held = { name: point.name, tags: point.tags, values: new Set() };
+        this.#sets.set(key, held);
+      }
+      for (const member of point.values) {
+        if (held.values.has(member)) continue;
+        if (this.#setMembers >= this.#limits.maxSetValues) { this.#dropped.setValues++; continue; }
+        held.values.add(member);
+        this.#setMembers++;
+      }
+    }
+  }
+
+  /**
+   * Hands everything held over as one snapshot (drop counts included) and starts empty. When
+   * the delivery fails, `putBack` returns it.
+   */
+  take(): Snapshot {
+    addDrop(this.#counters, InternalMetric.droppedSeries, this.#dropped.series);
+    addDrop(this.#counters, InternalMetric.droppedTimerValues, this.#dropped.timerValues);
+    addDrop(this.#counters, InternalMetric.droppedSetValues, this.#dropped.setValues);
+    const snapshot: Snapshot = {
+      time: this.#time, intervalMs: this.#intervalMs,
+      counters: this.#counters, gauges: this.#gauges, timers: this.#timers, sets: this.#sets,
+    };
+    this.#counters = new Map();
+    this.#gauges = new Map();
+    this.#timers = new Map();
+    this.#sets = new Map();
+    this.#setMembers = 0;
+    this.#dropCounters = 0;
+    this.#time = 0;
+    this.#intervalMs = 0;
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
+    return snapshot;
+  }
+
+  /** Returns a snapshot from `take()` whose delivery failed; it is older than anything added since. */
+  putBack(snapshot: Snapshot): void {
+    if (!this.empty) { this.add(snapshot, true); return; }
+    // Nothing arrived meanwhile (the usual case): adopt its maps instead of copying them.
+    this.#counters = snapshot.counters as Map<string, CounterPoint>;
+    this.#gauges = snapshot.gauges as Map<string, GaugePoint>;
+    this.#timers = snapshot.timers as Map<string, TimerPoint>;
+    this.#sets = snapshot.sets as Map<string, MutableSet>;
+    this.#setMembers = 0;
+    for (const set of this.#sets.values()) this.#setMembers += set.values.size;
+    this.#dropCounters = 0;
+    for (const key of DROP_COUNTERS) if (this.#counters.has(key)) this.#dropCounters++;
+    this.#time = snapshot.time;
+    this.#intervalMs += snapshot.intervalMs;
+  }
+
+  #admit(): boolean {
+    if (this.#series - this.#dropCounters < this.#limits.maxSeries) return true;
+    this.#dropped.series++;
+    return false;
+  }
+
+  #capTimer(point: TimerPoint): TimerPoint {
+    if (point.values.length <= this.#limits.maxTimerValues) return point;
+    this.#dropped.timerValues += point.values.length - this.#limits.maxTimerValues;
+    return { ...point, values: mergeSamples(point, { count: 0, values: [] }, this.#limits.maxTimerValues) };
+  }
+
+  #mergeTimers(a: TimerPoint, b: TimerPoint): TimerPoint {
+    const values = mergeSamples(a, b, this.#limits.maxTimerValues);
+    this.#dropped.timerValues += a.values.length + b.values.length - values.length;
+    return {
+      name: a.name, tags: a.tags, values,
+      count: a.count + b.count,
+      min: Math.min(a.min, b.min),
+      max: Math.max(a.max, b.max),
+      sum: a.sum + b.sum,
+      sumSquares: a.sumSquares + b.sumSquares,
+    };
+  }
+}
+
+const DROP_COUNTERS = new Set<string>([InternalMetric.droppedSeries, InternalMetric.droppedTimerValues, InternalMetric.droppedSetValues]);
+
+/** hmetrics' own drop counters always find room: they say what the caps refused. */
+function isDropCounter(key: string): boolean {
+  return DROP_COUNTERS.has(key);
+}
+
+function addDrop(counters: Map<string, CounterPoint>, name: string, value: number): void {
+  if (value === 0) return;
+  const held = counters.get(name);
+  counters.set(name, { name, tags: [], value: (held?.value ?? 0) + value });
+}
+
+/** Folds an undelivered snapshot and the next one into one payload, within `limits`. */
 export function carryOver(older: Snapshot, newer: Snapshot, limits: CarryOverLimits): Snapshot {
-  let room = limits.maxSeries - seriesCount(newer);
-
-  const counters = new Map(newer.counters);
-  for (const [key, old] of older.counters) {
-    const current = counters.get(key);
-    if (current) counters.set(key, { ...current, value: current.value + old.value });
-    else if (room-- > 0) counters.set(key, old);
-  }
-
-  const gauges = new Map<string, GaugePoint>(newer.gauges);
-  for (const [key, old] of older.gauges) {
-    if (!gauges.has(key) && room-- > 0) gauges.set(key, old);
-  }
-
-  const timers = new Map<string, TimerPoint>(newer.timers);
-  for (const [key, old] of older.timers) {
-    const current = timers.get(key);
-    if (current) timers.set(key, mergeTimers(current, old, limits.maxTimerValues));
-    else if (room-- > 0) timers.set(key, old);
-  }
-
-  const sets = new Map<string, SetPoint>(newer.sets);
-  for (const [key, old] of older.sets) {
-    const current = sets.get(key);
-    if (current) sets.set(key, { ...current, values: new Set([...current.values, ...old.values]) });
-    else if (room-- > 0) sets.set(key, old);
-  }
-
-  return {
-    time: newer.time,
-    intervalMs: older.intervalMs + newer.intervalMs,
-    counters: counters as ReadonlyMap<string, CounterPoint>,
-    gauges,
-    timers,
-    sets,
-  };
-}
-
-function mergeTimers(a: TimerPoint, b: TimerPoint, maxValues: number): TimerPoint {
-  let values = [...a.values, ...b.values];
-  if (values.length > maxValues) values = uniformSample(values, maxValues);
-  values.sort((x, y) => x - y);
-  return {
-    name: a.name,
-    tags: a.tags,
-    count: a.count + b.count,
-    min: Math.min(a.min, b.min),
-    max: Math.max(a.max, b.max),
-    sum: a.sum + b.sum,
-    sumSquares: a.sumSquares + b.sumSquares,
-    values,
-  };
-}
-
-/** A uniform random sample of `size` items (partial Fisher–Yates). */
-function uniformSample(values: number[], size: number): number[] {
-  for (let i = 0; i < size; i++) {
-    const j = i + Math.floor(Math.random() * (values.length - i));
-    const swap = values[i]!;
-    values[i] = values[j]!;
-    values[j] = swap;
-  }
-  return values.slice(0, size);
+  const store = new CarryOver(limits);
+  store.add(older);
+  store.add(newer);
+  return store.take();
 }

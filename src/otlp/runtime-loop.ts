@@ -1,8 +1,8 @@
 import { AlreadyStarted, InvalidEndpoint } from '../errors.js';
 import { debug } from '../debug.js';
 import { Aggregator } from '../metrics/aggregator.js';
-import { carryOver } from '../metrics/carry-over.js';
-import type { Snapshot } from '../metrics/snapshot.js';
+import { CarryOver } from '../metrics/carry-over.js';
+import { shared } from '../global-state.js';
 import { REPORT_DEFAULTS } from '../report-defaults.js';
 import type { ErrHandler, ReportOptions } from '../report.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
@@ -11,8 +11,7 @@ import { OtlpSink } from './sink.js';
 import { sleep } from '../util/time.js';
 
 /** One runtime-only OTLP loop per process, across package copies. */
-const RUNNING = Symbol.for('hmetrics.otlp.runtime-loop');
-type Holder = { [RUNNING]?: boolean };
+const state = shared('otlp.runtime-loop', () => ({ running: false }));
 
 /**
  * The OTLP export `onload` runs beside a report loop that already owns the process (both
@@ -29,8 +28,7 @@ export async function runtimeExportLoop(
   errHandler?: ErrHandler | null,
   options: ReportOptions = {},
 ): Promise<void> {
-  const holder = globalThis as Holder;
-  if (holder[RUNNING]) throw new AlreadyStarted();
+  if (state.running) throw new AlreadyStarted();
   let url: URL;
   try {
     url = new URL(endpoint ?? '');
@@ -41,22 +39,22 @@ export async function runtimeExportLoop(
   const timeout = options.timeout ?? REPORT_DEFAULTS.timeout;
   const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
   const sink = new OtlpSink(url, { timeout, percentiles: [], otlp: options.otlp });
-  holder[RUNNING] = true;
+  state.running = true;
   const aggregator = new Aggregator();
   const sampler = createRuntimeSampler({ semconv: true });
   const stop = signal ?? new AbortController().signal;
-  let pending: Snapshot | undefined;
+  // What failed exports still owe, within the aggregator's caps (docs/memory.md).
+  const carry = new CarryOver(aggregator.limits);
 
   const deliver = async (deadline: AbortSignal): Promise<Error | undefined> => {
     sampler.collect(aggregator);
-    const snapshot = aggregator.swap();
-    const payload = pending ? carryOver(pending, snapshot, { maxSeries: REPORT_DEFAULTS.maxCarryOverSeries, maxTimerValues: 1_000 }) : snapshot;
+    carry.add(aggregator.swap());
+    const payload = carry.take();
     try {
       await sink.deliver(payload, deadline);
-      pending = undefined;
       return undefined;
     } catch (error) {
-      pending = isSettledFailure(error) ? undefined : payload;
+      if (!isSettledFailure(error)) carry.putBack(payload);
       return error instanceof Error ? error : new Error(String(error));
     }
   };
@@ -89,7 +87,7 @@ export async function runtimeExportLoop(
   } finally {
     sampler.disable();
     sink.close();
-    holder[RUNNING] = false;
+    state.running = false;
   }
 }
 

@@ -21,6 +21,8 @@ export interface ChildOptions {
   readonly limitMs?: number;
   /** Called with each chunk of stdout; lets a test act on what the child prints. */
   readonly onStdout?: (text: string, child: import('node:child_process').ChildProcess) => void;
+  /** Called with each chunk of stderr. */
+  readonly onStderr?: (text: string) => void;
   /**
    * Given, the child's stdin stays open until the test writes its last text through `write`
    * (an app can wait on it); otherwise stdin is closed at once.
@@ -47,7 +49,10 @@ export function runNode(options: ChildOptions): Promise<ChildResult> {
       stdout += text;
       options.onStdout?.(text, child);
     });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      options.onStderr?.(text);
+    });
     const limit = setTimeout(() => { killedByTest = true; child.kill('SIGKILL'); }, options.limitMs ?? 15_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

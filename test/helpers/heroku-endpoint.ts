@@ -20,6 +20,8 @@ export class HerokuEndpoint {
   readonly payloads: ReceivedPayload[] = [];
   readonly rejected: ReceivedPayload[] = [];
   requests = 0;
+  /** Responses fully written (the client may still be reading the last one). */
+  responded = 0;
   /** TCP connections accepted so far (keep-alive reuse keeps this low). */
   connections = 0;
   respond: Responder = () => ({ status: 200 });
@@ -58,6 +60,7 @@ export class HerokuEndpoint {
         if (answer.garbage) { endpoint.rejected.push(record); req.socket.end('HTTP/1.1 2O0 \u0000\u0001 nonsense\r\n\r\n'); return; }
         if (answer.status >= 200 && answer.status < 300) endpoint.payloads.push(record);
         else endpoint.rejected.push(record);
+        res.on('finish', () => { endpoint.responded++; });
         res.writeHead(answer.status, { 'Content-Type': 'text/plain', ...answer.headers });
         res.end(answer.body ?? '');
         endpoint.#notify();
