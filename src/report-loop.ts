@@ -18,6 +18,8 @@ export interface LoopSettings {
   readonly flushTimeout: number;
   readonly aggregator: Aggregator;
   readonly now: () => number;
+  /** Asks the worker threads for their last figures, waiting at most the given ms (docs/topology.md). */
+  readonly collectThreads?: (maxWait: number) => Promise<void>;
 }
 
 /** How long past `flushTimeout` the process is held at most, for the loop's own bookkeeping. */
@@ -159,7 +161,11 @@ export class ReportLoop {
     // A sink that honours the cut settles within the same turn (its data goes back into its
     // carry, and so into the final delivery); one that ignores it is not waited for.
     const cutAndSettled = aborted(cut).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    // Worker threads answer the final collection beside the cut in-flight delivery (a tenth of
+    // the budget at most), so what they recorded since the last interval goes out too.
+    const threads = this.#settings.collectThreads?.(Math.floor(flushTimeout / 10));
     if (inFlight.length > 0) await Promise.race([Promise.all(inFlight), cutAndSettled]);
+    await threads;
     this.#sampler?.collect(aggregator);
     const last = settleShortPayload(aggregator.swap(), lastFull);
     // Never less than half: the in-flight delivery was cut at the other half.

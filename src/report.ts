@@ -10,7 +10,7 @@ import { DEFAULT_PERCENTILES } from './metrics/timer-stats.js';
 import { ReportLoop, Outlet } from './report-loop.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
 import { createSinks, parseEndpoints } from './sinks/endpoints.js';
-import { attachReceivers } from './topology/receivers.js';
+import { attachReceivers, collectThreadsNow } from './topology/receivers.js';
 
 /**
  * Called with each delivery error, one call at a time. Return (or resolve to) an Error to stop
@@ -91,7 +91,8 @@ export async function report(
       undelivered.delete(key);
       return new Outlet(sink, key, carry);
     });
-    await new ReportLoop(outlets, errHandler ?? undefined, settings, sampler).run(signal);
+    const ownsProcess = settings.aggregator === processAggregator;
+    await new ReportLoop(outlets, errHandler ?? undefined, { ...settings, ...(ownsProcess ? { collectThreads: collectThreadsNow } : {}) }, sampler).run(signal);
   } finally {
     for (const outlet of outlets) {
       outlet.sink.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HerokuEndpoint, type ReceivedPayload } from './helpers/heroku-endpoint.js';
 import { createScratchPackage, runCommand, type ScratchPackage } from './helpers/scratch-package.js';
+import { runNode } from './helpers/child.js';
 
 // Two worker threads record for 2.5 s (across at least two interval ends at 1 s, so their
 // figures travel both on request and at their exit); the main thread lives on to 4.5 s.
@@ -85,6 +86,44 @@ describe('worker threads report through the main thread', () => {
       const mean = p.body.gauges['node.threads.eventloop.usage.percent']!;
       const max = p.body.gauges['node.threads.eventloop.usage.max']!;
       assert.ok(mean > 0.05 && mean <= max && max <= 1, `thread utilisation ${mean} / ${max}`);
+    }
+  });
+});
+
+// Regression: the final delivery at SIGTERM did not wait for the worker threads, so what they
+// recorded since the last interval's end (here: everything, the interval never ends) was lost.
+const SIGTERM_APP = `
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { increment } from 'hmetrics/onload';
+if (isMainThread) {
+  let ready = 0;
+  for (let i = 0; i < 2; i++) {
+    new Worker(new URL(import.meta.url)).on('message', () => { if (++ready === 2) console.log('ready'); });
+  }
+} else {
+  for (let i = 0; i < 50; i++) increment('thread.calls');
+  parentPort.postMessage('done');
+  setInterval(() => {}, 1000); // alive until the process ends
+}
+`;
+
+describe('worker threads at SIGTERM', () => {
+  test('the final delivery carries what the threads recorded since the last interval', async () => {
+    const dir = createScratchPackage({ 'app.js': '', 'app.mjs': SIGTERM_APP });
+    try {
+      const result = await runNode({
+        args: ['--import', 'hmetrics/onload', 'app.mjs'],
+        cwd: dir.dir,
+        env: { HMETRICS_URL: endpoint.url('/threads-sigterm') }, // default interval: none ends
+        onStdout: (text, child) => { if (text.includes('ready')) setTimeout(() => child.kill('SIGTERM'), 200); },
+      });
+      assert.equal(result.killedByTest, false);
+      assert.equal(result.signal, 'SIGTERM');
+      const payloads = endpoint.payloads.filter((p) => p.path === '/threads-sigterm');
+      assert.equal(payloads.length, 1);
+      assert.equal(sumOf(payloads, 'thread.calls'), 2 * 50);
+    } finally {
+      dir.remove();
     }
   });
 });

@@ -7,6 +7,18 @@ import { PRIMARY_ENV } from './role.js';
 import { ThreadReceiver } from './thread-receiver.js';
 
 
+function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver } {
+  return shared('topology.receivers', () => ({ attached: false }));
+}
+
+/**
+ * Before the final delivery: the worker threads' figures since the last interval's end, waited
+ * for at most `maxWait` ms (nothing to wait for in a process without worker threads).
+ */
+export function collectThreadsNow(maxWait: number): Promise<void> {
+  return topologyReceivers().threads?.collectNow(maxWait) ?? Promise.resolve();
+}
+
 /**
  * Makes `aggregator` (the one the report loop drains) the destination of this process's worker
  * threads and, in a cluster primary that announced itself, of its workers. Once per process
@@ -17,11 +29,12 @@ import { ThreadReceiver } from './thread-receiver.js';
  * counts in the merged gauges.
  */
 export function attachReceivers(aggregator: Aggregator, interval: number): void {
-  const receivers = shared('topology.receivers', () => ({ attached: false }));
+  const receivers = topologyReceivers();
   if (receivers.attached) return;
   receivers.attached = true;
   try {
     const threads = new ThreadReceiver(aggregator);
+    receivers.threads = threads;
     const cluster = process.env[PRIMARY_ENV] === String(process.pid)
       ? new ClusterReceiver(aggregator, load('node:cluster') as import('node:cluster').Cluster, 3 * interval)
       : undefined;

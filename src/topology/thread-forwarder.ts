@@ -12,6 +12,8 @@ export const THREAD_CHANNEL = 'hmetrics:threads:v1';
 /** What travels on THREAD_CHANNEL. */
 export type ThreadMessage =
   | { readonly type: 'collect' }
+  /** A thread's first word, so the main thread's final collection knows to wait for it. */
+  | { readonly type: 'hello'; readonly threadId: number }
   | {
     readonly type: 'snapshot';
     readonly threadId: number;
@@ -55,6 +57,8 @@ export function forwardToMainThread(aggregator: Aggregator): void {
       if ((event as { data?: { type?: unknown } }).data?.type === 'collect') send(false);
     };
     process.on('exit', () => send(true));
+    const hello: ThreadMessage = { type: 'hello', threadId };
+    channel.postMessage(hello);
   } catch {
     // No BroadcastChannel (should not happen on Node >= 20.19): the thread keeps its figures.
   }

@@ -14,12 +14,19 @@ export class ThreadReceiver {
   readonly #channel: BroadcastChannel;
   /** Event-loop utilisation of each thread that answered this interval, by thread id. */
   readonly #utilization = new Map<number, number>();
+  /** Threads heard from and not yet gone: whom a final collection waits for. */
+  readonly #live = new Set<number>();
+  /** Threads still to answer the final collection, and who to tell when none is left. */
+  #awaited: { readonly threads: Set<number>; readonly done: () => void } | undefined;
 
   constructor(aggregator: Aggregator) {
     this.#aggregator = aggregator;
     this.#channel = new BroadcastChannel(THREAD_CHANNEL);
     this.#channel.unref();
     this.#channel.onmessage = (event: unknown) => this.#accept((event as { data?: unknown }).data);
+    // Threads started before this receiver said hello to no one: their answer makes them known.
+    const rollCall: ThreadMessage = { type: 'collect' };
+    this.#channel.postMessage(rollCall);
   }
 
   /**
@@ -46,12 +53,44 @@ export class ThreadReceiver {
     this.#channel.postMessage(collect);
   }
 
+  /**
+   * The final delivery's step: asks every live thread for what it recorded since the last
+   * interval's end and waits until each has answered, at most `maxWait` ms (a thread busy in
+   * a long block answers late; its figures then go out with its own exit, if ever).
+   */
+  async collectNow(maxWait: number): Promise<void> {
+    if (this.#live.size === 0) return;
+    const threads = new Set(this.#live);
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.#awaited = { threads, done: resolve };
+      timer = setTimeout(resolve, maxWait);
+      timer.unref();
+      const collect: ThreadMessage = { type: 'collect' };
+      this.#channel.postMessage(collect);
+    });
+    clearTimeout(timer);
+    this.#awaited = undefined;
+  }
+
   #accept(data: unknown): void {
+    const hello = data as Partial<Extract<ThreadMessage, { type: 'hello' }>> | undefined;
+    if (hello?.type === 'hello' && typeof hello.threadId === 'number') {
+      this.#live.add(hello.threadId);
+      return;
+    }
     const message = data as Partial<Extract<ThreadMessage, { type: 'snapshot' }>> | undefined;
     if (message?.type !== 'snapshot' || typeof message.threadId !== 'number') return;
     const aggregator = this.#aggregator;
     mergeWire(aggregator, message.snapshot, (name, tags, value) => aggregator.gauge(name, value, tags));
-    if (message.final === true) this.#utilization.delete(message.threadId);
-    else if (typeof message.elu === 'number' && Number.isFinite(message.elu)) this.#utilization.set(message.threadId, message.elu);
+    if (message.final === true) {
+      this.#utilization.delete(message.threadId);
+      this.#live.delete(message.threadId);
+    } else {
+      this.#live.add(message.threadId);
+      if (typeof message.elu === 'number' && Number.isFinite(message.elu)) this.#utilization.set(message.threadId, message.elu);
+    }
+    const awaited = this.#awaited;
+    if (awaited && awaited.threads.delete(message.threadId) && awaited.threads.size === 0) awaited.done();
   }
 }
