@@ -1,0 +1,144 @@
+import type { Aggregator, AggregatorTap } from '../metrics/aggregator.js';
+import { RuntimeMetric } from '../metrics/names.js';
+import type { Tags } from '../metrics/series.js';
+import { pushHistogram, type Family, type FamilyList } from './family.js';
+import { metricName, tagLabels } from './names.js';
+
+/** Limits of the pushed-series store. */
+export interface PushedSeriesOptions {
+  /** Distinct pushed series kept (all kinds); past it new series are dropped and counted. @default 10000 */
+  readonly maxSeries?: number;
+  /** Members remembered per set between two scrapes. @default 10000 */
+  readonly maxSetMembers?: number;
+  /** Histogram bucket bounds for timers, in the timers' own unit (ms by convention). */
+  readonly timerBuckets?: readonly number[];
+}
+
+/** Timer buckets, ms: prom-client's default `http_request_duration` buckets (0.005 … 10 s) and 1 ms, 2.5 ms. */
+export const DEFAULT_TIMER_BUCKETS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+export const PUSHED_DEFAULTS = { maxSeries: 10_000, maxSetMembers: 10_000 } as const;
+
+/** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
+const RUNTIME_NAMES = new Set<string>(Object.values(RuntimeMetric));
+
+type Cell =
+  | { kind: 'counter'; family: string; labels: string; value: number }
+  | { kind: 'gauge'; family: string; labels: string; value: number }
+  | { kind: 'histogram'; family: string; labels: string; buckets: number[]; sum: number; count: number }
+  | { kind: 'set'; family: string; labels: string; members: Set<string> };
+
+/**
+ * What the buffer API, the statsd receiver and the HTTP monitor record, kept cumulatively for
+ * Prometheus through an aggregator tap: counters summed since the endpoint started (negative
+ * increments ignored, so a counter never decreases), gauges at their last value, timers as
+ * cumulative histograms, sets as the distinct members seen since the previous scrape (a gauge).
+ * Series are never forgotten (a counter must not restart), so their number is capped.
+ */
+export class PushedSeries {
+  readonly #maxSeries: number;
+  readonly #maxSetMembers: number;
+  readonly #bounds: readonly number[];
+  readonly #cells = new Map<string, Cell>();
+  #dropped = 0;
+  #untap: (() => void) | undefined;
+
+  constructor(options: PushedSeriesOptions = {}) {
+    this.#maxSeries = options.maxSeries ?? PUSHED_DEFAULTS.maxSeries;
+    this.#maxSetMembers = options.maxSetMembers ?? PUSHED_DEFAULTS.maxSetMembers;
+    this.#bounds = options.timerBuckets ?? DEFAULT_TIMER_BUCKETS;
+  }
+
+  attach(aggregator: Aggregator): void {
+    this.#untap ??= aggregator.addTap(this.#tap);
+  }
+
+  detach(): void {
+    this.#untap?.();
+    this.#untap = undefined;
+  }
+
+  /** Series held now. */
+  get size(): number {
+    return this.#cells.size;
+  }
+
+  readonly #tap: AggregatorTap = (kind, key, name, tags, value, sampleRate) => {
+    if (RUNTIME_NAMES.has(name)) return;
+    const cellKey = kind === 'count' ? key : `${kind}\u0000${key}`;
+    let cell = this.#cells.get(cellKey);
+    if (cell === undefined) {
+      cell = this.#create(kind, name, tags);
+      if (cell === undefined) return;
+      this.#cells.set(cellKey, cell);
+    }
+    switch (cell.kind) {
+      case 'counter': {
+        const delta = (value as number) / sampleRate;
+        if (delta > 0) cell.value += delta;
+        return;
+      }
+      case 'gauge': cell.value = value as number; return;
+      case 'histogram': {
+        const v = value as number;
+        const weight = 1 / sampleRate;
+        const bounds = this.#bounds;
+        for (let i = bounds.length - 1; i >= 0 && v <= bounds[i]!; i--) cell.buckets[i]! += weight;
+        cell.sum += v * weight;
+        cell.count += weight;
+        return;
+      }
+      case 'set':
+        if (cell.members.size < this.#maxSetMembers) cell.members.add(value as string);
+    }
+  };
+
+  #create(kind: 'count' | 'gauge' | 'timing' | 'set', name: string, tags: Tags): Cell | undefined {
+    if (this.#cells.size >= this.#maxSeries) {
+      this.#dropped++;
+      return undefined;
+    }
+    const labels = tagLabels(tags);
+    const base = metricName(name);
+    switch (kind) {
+      case 'count': return { kind: 'counter', family: base.endsWith('_total') ? base.slice(0, -6) : base, labels, value: 0 };
+      case 'gauge': return { kind: 'gauge', family: base, labels, value: 0 };
+      case 'timing': return { kind: 'histogram', family: base, labels, buckets: this.#bounds.map(() => 0), sum: 0, count: 0 };
+      case 'set': return { kind: 'set', family: base, labels, members: new Set() };
+    }
+  }
+
+  /**
+   * Adds the pushed families to `list`. A family whose name is taken (by a runtime family, or by
+   * a pushed series of another kind), and a repeated label set after sanitising, are left out.
+   */
+  collect(list: FamilyList): void {
+    const taken = new Map<string, Family>();
+    for (const family of list.families) taken.set(family.name, family);
+    const own = new Set<Family>();
+    const seen = new Set<string>();
+    for (const cell of this.#cells.values()) {
+      const type = cell.kind === 'set' ? 'gauge' : cell.kind;
+      let family = taken.get(cell.family);
+      if (family === undefined) {
+        family = { name: cell.family, type, help: `hmetrics ${cell.kind === 'histogram' ? 'timer' : cell.kind} ${cell.family}.`, samples: [] };
+        taken.set(cell.family, family);
+        own.add(family);
+        list.families.push(family);
+      } else if (!own.has(family) || family.type !== type) {
+        continue;
+      }
+      const id = `${cell.family}{${cell.labels}}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      switch (cell.kind) {
+        case 'counter': family.samples.push({ suffix: '_total', labels: cell.labels, value: cell.value }); break;
+        case 'gauge': family.samples.push({ suffix: '', labels: cell.labels, value: cell.value }); break;
+        case 'histogram': pushHistogram(family.samples, cell.labels, this.#bounds, cell.buckets, cell.sum, cell.count); break;
+        case 'set':
+          family.samples.push({ suffix: '', labels: cell.labels, value: cell.members.size });
+          cell.members.clear();
+      }
+    }
+    list.counter('hmetrics_prometheus_dropped_series', 'Pushed series not exposed because the series cap was reached.', this.#dropped);
+  }
+}
