@@ -142,6 +142,8 @@ const AREAS = [
     start: (env: NodeJS.ProcessEnv) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
   { name: 'csm', wanted: (env: NodeJS.ProcessEnv) => isTruthy(env['AWS_CSM_ENABLED']) || isTruthy(env['HMETRICS_HTTP_CLIENT']),
     start: (env: NodeJS.ProcessEnv) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
+  { name: 'prometheus', wanted: (env: NodeJS.ProcessEnv) => has(env['HMETRICS_PROMETHEUS_LISTEN']),
+    start: (env: NodeJS.ProcessEnv) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
 ] as const;
 
 function has(value: string | undefined): boolean {

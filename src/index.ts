@@ -89,3 +89,14 @@ export {
   HTTP_CLIENT_MONITOR_DEFAULTS,
 } from './csm/http-monitor.js';
 export type { HttpClientMonitorOptions } from './csm/http-monitor.js';
+
+// --- Prometheus ---
+export { servePrometheus, SERVE_DEFAULTS } from './prometheus/server.js';
+export type { ServePrometheusOptions, PrometheusServer } from './prometheus/server.js';
+export { prometheusText, prometheusExposition, stopPrometheus, PROMETHEUS_DEFAULTS } from './prometheus/exporter.js';
+export type { PrometheusOptions, Exposition } from './prometheus/exporter.js';
+export type { ExpositionFormat } from './prometheus/format.js';
+export { negotiateFormat, TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE } from './prometheus/format.js';
+export { DEFAULT_TIMER_BUCKETS } from './prometheus/pushed.js';
+export { PrometheusListenFailed } from './prometheus/errors.js';
+export type { AggregatorTap } from './metrics/aggregator.js';

@@ -18,14 +18,21 @@ export interface PushedSeriesOptions {
 export const DEFAULT_TIMER_BUCKETS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 export const PUSHED_DEFAULTS = { maxSeries: 10_000, maxSetMembers: 10_000 } as const;
 
+const HELP = {
+  counter: 'hmetrics counter, total since start:',
+  gauge: 'hmetrics gauge, last value:',
+  histogram: 'hmetrics timer (histogram of the recorded values, ms by convention):',
+  set: 'hmetrics set, distinct members since the previous scrape:',
+} as const;
+
 /** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
 const RUNTIME_NAMES = new Set<string>(Object.values(RuntimeMetric));
 
-type Cell =
+type Cell = { readonly source: string } & (
   | { kind: 'counter'; family: string; labels: string; value: number }
   | { kind: 'gauge'; family: string; labels: string; value: number }
   | { kind: 'histogram'; family: string; labels: string; buckets: number[]; sum: number; count: number }
-  | { kind: 'set'; family: string; labels: string; members: Set<string> };
+  | { kind: 'set'; family: string; labels: string; members: Set<string> });
 
 /**
  * What the buffer API, the statsd receiver and the HTTP monitor record, kept cumulatively for
@@ -100,10 +107,10 @@ export class PushedSeries {
     const labels = tagLabels(tags);
     const base = metricName(name);
     switch (kind) {
-      case 'count': return { kind: 'counter', family: base.endsWith('_total') ? base.slice(0, -6) : base, labels, value: 0 };
-      case 'gauge': return { kind: 'gauge', family: base, labels, value: 0 };
-      case 'timing': return { kind: 'histogram', family: base, labels, buckets: this.#bounds.map(() => 0), sum: 0, count: 0 };
-      case 'set': return { kind: 'set', family: base, labels, members: new Set() };
+      case 'count': return { source: name, kind: 'counter', family: base.endsWith('_total') ? base.slice(0, -6) : base, labels, value: 0 };
+      case 'gauge': return { source: name, kind: 'gauge', family: base, labels, value: 0 };
+      case 'timing': return { source: name, kind: 'histogram', family: base, labels, buckets: this.#bounds.map(() => 0), sum: 0, count: 0 };
+      case 'set': return { source: name, kind: 'set', family: base, labels, members: new Set() };
     }
   }
 
@@ -120,7 +127,7 @@ export class PushedSeries {
       const type = cell.kind === 'set' ? 'gauge' : cell.kind;
       let family = taken.get(cell.family);
       if (family === undefined) {
-        family = { name: cell.family, type, help: `hmetrics ${cell.kind === 'histogram' ? 'timer' : cell.kind} ${cell.family}.`, samples: [] };
+        family = { name: cell.family, type, help: `${HELP[cell.kind]} ${cell.source}`, samples: [] };
         taken.set(cell.family, family);
         own.add(family);
         list.families.push(family);
