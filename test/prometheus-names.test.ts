@@ -18,7 +18,7 @@ function makeGarbage(): number {
   return total;
 }
 
-async function scrapeBoth(register: import('prom-client').Registry, format: 'text' | 'openmetrics'): Promise<{ theirs: Parsed; ours: Parsed }> {
+async function scrapeBoth(register: { metrics(): Promise<string> }, format: 'text' | 'openmetrics'): Promise<{ theirs: Parsed; ours: Parsed }> {
   return { theirs: parseExposition(await register.metrics()), ours: parseExposition(await prometheusText(format)) };
 }
 
@@ -34,7 +34,7 @@ function labelNames(parsed: Parsed): Map<string, string> {
 
 describe('prom-client default metrics: same names, types and labels', () => {
   const text = new promClient.Registry();
-  const openMetrics = new promClient.Registry();
+  const openMetrics = new promClient.Registry<typeof promClient.Registry.OPENMETRICS_CONTENT_TYPE>();
   openMetrics.setContentType(promClient.Registry.OPENMETRICS_CONTENT_TYPE);
 
   before(async () => {
