@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { negotiateFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from 'hmetrics';
 import { FamilyList, formatValue, label, pushHistogram } from '../src/prometheus/family.js';
 import { contentTypeOf, escapeHelp, render } from '../src/prometheus/format.js';
-import { labelName, metricName, tagLabels } from '../src/prometheus/names.js';
+import { labelName, metricName, pushedName, tagLabels } from '../src/prometheus/names.js';
 
 describe('Prometheus exposition format', () => {
   test('values: +Inf, -Inf and NaN are spelled as both formats require', () => {
@@ -76,6 +76,16 @@ describe('Prometheus names from pushed series', () => {
     assert.equal(metricName('ns:sub.x'), 'ns:sub_x');
     assert.equal(metricName('é'), '_');
     assert.equal(metricName(''), '_');
+  });
+
+  test('a pushed name ending in a time unit is exposed in seconds, the base unit promtool asks for', () => {
+    assert.deepEqual(pushedName('api.latency.ms'), { name: 'api_latency_seconds', scale: 1e-3 });
+    assert.deepEqual(pushedName('gc.pause.ns'), { name: 'gc_pause_seconds', scale: 1e-9 });
+    assert.deepEqual(pushedName('cpu.us'), { name: 'cpu_seconds', scale: 1e-6 });
+    assert.deepEqual(pushedName('wait_milliseconds'), { name: 'wait_seconds', scale: 1e-3 });
+    assert.deepEqual(pushedName('uptime.seconds'), { name: 'uptime_seconds', scale: 1 });
+    assert.deepEqual(pushedName('items'), { name: 'items', scale: 1 });
+    assert.deepEqual(pushedName('msgs.ms.count'), { name: 'msgs_ms_count', scale: 1 });
   });
 
   test('label names: no colons, no leading digit, reserved names prefixed', () => {

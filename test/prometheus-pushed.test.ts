@@ -61,23 +61,30 @@ describe('pushed series in the Prometheus exposition', () => {
     processAggregator.gauge('queue.depth', 4);
     processAggregator.gauge('queue.depth', 9);
     for (const ms of [0.5, 3, 40, 40, 20_000]) processAggregator.timing('db.query.ms', ms, ['table:users']);
+    for (const ms of [0.5, 3, 40]) processAggregator.timing('render', ms);
     processAggregator.setMember('visitors', 'ann');
     processAggregator.setMember('visitors', 'bob');
     processAggregator.setMember('visitors', 'ann');
     let page = await scrape();
-    assert.equal(page.types.get('db_query_ms'), 'histogram');
+    assert.equal(page.types.get('db_query_seconds'), 'histogram');
     assert.equal(valueOf(page, 'queue_depth'), 9);
-    assert.equal(valueOf(page, 'db_query_ms_bucket', { table: 'users', le: '1' }), 1);
-    assert.equal(valueOf(page, 'db_query_ms_bucket', { table: 'users', le: '5' }), 2);
-    assert.equal(valueOf(page, 'db_query_ms_bucket', { table: 'users', le: '50' }), 4);
-    assert.equal(valueOf(page, 'db_query_ms_bucket', { table: 'users', le: '10000' }), 4);
-    assert.equal(valueOf(page, 'db_query_ms_bucket', { table: 'users', le: '+Inf' }), 5);
-    assert.equal(valueOf(page, 'db_query_ms_count', { table: 'users' }), 5);
-    assert.equal(valueOf(page, 'db_query_ms_sum', { table: 'users' }), 20_083.5);
+    // A name ending in a time unit: seconds (values ÷ 1000), prom-client's buckets plus 1 and 2.5 ms.
+    assert.equal(valueOf(page, 'db_query_seconds_bucket', { table: 'users', le: '0.001' }), 1);
+    assert.equal(valueOf(page, 'db_query_seconds_bucket', { table: 'users', le: '0.005' }), 2);
+    assert.equal(valueOf(page, 'db_query_seconds_bucket', { table: 'users', le: '0.05' }), 4);
+    assert.equal(valueOf(page, 'db_query_seconds_bucket', { table: 'users', le: '10' }), 4);
+    assert.equal(valueOf(page, 'db_query_seconds_bucket', { table: 'users', le: '+Inf' }), 5);
+    assert.equal(valueOf(page, 'db_query_seconds_count', { table: 'users' }), 5);
+    assert.ok(Math.abs(valueOf(page, 'db_query_seconds_sum', { table: 'users' })! - 20.0835) < 1e-9);
+    // Any other name keeps its values (ms by statsd convention), with the same buckets in ms.
+    assert.equal(valueOf(page, 'render_bucket', { le: '1' }), 1);
+    assert.equal(valueOf(page, 'render_bucket', { le: '2.5' }), 1);
+    assert.equal(valueOf(page, 'render_bucket', { le: '50' }), 3);
+    assert.equal(valueOf(page, 'render_sum'), 43.5);
     assert.equal(valueOf(page, 'visitors'), 2);
     processAggregator.timing('db.query.ms', 2, ['table:users']);
     page = await scrape();
-    assert.equal(valueOf(page, 'db_query_ms_count', { table: 'users' }), 6, 'histograms are cumulative');
+    assert.equal(valueOf(page, 'db_query_seconds_count', { table: 'users' }), 6, 'histograms are cumulative');
     assert.equal(valueOf(page, 'visitors'), 0, 'a set counts distinct members since the previous scrape');
     assert.equal(valueOf(page, 'queue_depth'), 9, 'a gauge keeps its last value');
   });
@@ -119,7 +126,7 @@ describe('pushed series in the Prometheus exposition', () => {
     const page = await scrape();
     assert.equal(valueOf(page, 'signups_total'), 2);
     assert.equal(valueOf(page, 'node_http_client_requests_total', { host: '127.0.0.1' }), 3);
-    assert.equal(valueOf(page, 'node_http_client_latency_ms_count', { host: '127.0.0.1' }), 3);
+    assert.equal(valueOf(page, 'node_http_client_latency_seconds_count', { host: '127.0.0.1' }), 3);
   });
 
   test('the push loop\'s runtime names are not repeated; clashing names are left out', async () => {

@@ -14,6 +14,25 @@ export function metricName(name: string): string {
   return clean.charCodeAt(0) >= 48 && clean.charCodeAt(0) <= 57 ? `_${clean}` : clean;
 }
 
+/** Time units a pushed name may end with, and the factor to seconds. */
+const TIME_UNITS: Readonly<Record<string, number>> = {
+  ms: 1e-3, milliseconds: 1e-3, us: 1e-6, microseconds: 1e-6, ns: 1e-9, nanoseconds: 1e-9, sec: 1, seconds: 1,
+};
+const TRAILING_TIME_UNIT = /_(ms|milliseconds|us|microseconds|ns|nanoseconds|sec|seconds)$/;
+
+/**
+ * The Prometheus name of a pushed series and the factor its values are multiplied by: a name
+ * ending in a time unit is exposed in seconds, Prometheus' base unit (`api.latency.ms` →
+ * `api_latency_seconds`, values ÷ 1000), as the naming rules and `promtool check metrics` ask;
+ * every other name is `metricName()` with its values as recorded.
+ */
+export function pushedName(name: string): { readonly name: string; readonly scale: number } {
+  const clean = metricName(name);
+  const match = TRAILING_TIME_UNIT.exec(clean);
+  if (match === null) return { name: clean, scale: 1 };
+  return { name: `${clean.slice(0, match.index)}_seconds`, scale: TIME_UNITS[match[1]!]! };
+}
+
 /** Label names the exposition itself uses (histogram buckets, cluster workers): tags named so get a `tag_` prefix. */
 const RESERVED_LABELS = new Set(['le', 'quantile', 'worker']);
 

@@ -2,7 +2,7 @@ import type { Aggregator, AggregatorTap } from '../metrics/aggregator.js';
 import { RuntimeMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
 import { pushHistogram, type Family, type FamilyList } from './family.js';
-import { metricName, tagLabels } from './names.js';
+import { pushedName, tagLabels } from './names.js';
 
 /** Limits of the pushed-series store. */
 export interface PushedSeriesOptions {
@@ -10,28 +10,32 @@ export interface PushedSeriesOptions {
   readonly maxSeries?: number;
   /** Members remembered per set between two scrapes. @default 10000 */
   readonly maxSetMembers?: number;
-  /** Histogram bucket bounds for timers, in the timers' own unit (ms by convention). */
+  /**
+   * Histogram bucket bounds for timers, seconds. Timers named with a time unit are exposed in
+   * seconds; the others keep their values (ms by statsd convention) and get these bounds × 1000.
+   * @default DEFAULT_TIMER_BUCKETS
+   */
   readonly timerBuckets?: readonly number[];
 }
 
-/** Timer buckets, ms: prom-client's default `http_request_duration` buckets (0.005 … 10 s) and 1 ms, 2.5 ms. */
-export const DEFAULT_TIMER_BUCKETS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+/** Timer buckets, seconds: prom-client's default histogram buckets (5 ms … 10 s) plus 1 and 2.5 ms. */
+export const DEFAULT_TIMER_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export const PUSHED_DEFAULTS = { maxSeries: 10_000, maxSetMembers: 10_000 } as const;
 
 const HELP = {
   counter: 'hmetrics counter, total since start:',
   gauge: 'hmetrics gauge, last value:',
-  histogram: 'hmetrics timer (histogram of the recorded values, ms by convention):',
+  histogram: 'hmetrics timer (histogram of the recorded values):',
   set: 'hmetrics set, distinct members since the previous scrape:',
 } as const;
 
 /** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
 const RUNTIME_NAMES = new Set<string>(Object.values(RuntimeMetric));
 
-type Cell = { readonly source: string } & (
+type Cell = { readonly source: string; readonly scale: number } & (
   | { kind: 'counter'; family: string; labels: string; value: number }
   | { kind: 'gauge'; family: string; labels: string; value: number }
-  | { kind: 'histogram'; family: string; labels: string; buckets: number[]; sum: number; count: number }
+  | { kind: 'histogram'; family: string; labels: string; bounds: readonly number[]; buckets: number[]; sum: number; count: number }
   | { kind: 'set'; family: string; labels: string; members: Set<string> });
 
 /**
@@ -44,7 +48,8 @@ type Cell = { readonly source: string } & (
 export class PushedSeries {
   readonly #maxSeries: number;
   readonly #maxSetMembers: number;
-  readonly #bounds: readonly number[];
+  readonly #seconds: readonly number[];
+  readonly #unitless: readonly number[];
   readonly #cells = new Map<string, Cell>();
   #dropped = 0;
   #untap: (() => void) | undefined;
@@ -52,7 +57,8 @@ export class PushedSeries {
   constructor(options: PushedSeriesOptions = {}) {
     this.#maxSeries = options.maxSeries ?? PUSHED_DEFAULTS.maxSeries;
     this.#maxSetMembers = options.maxSetMembers ?? PUSHED_DEFAULTS.maxSetMembers;
-    this.#bounds = options.timerBuckets ?? DEFAULT_TIMER_BUCKETS;
+    this.#seconds = options.timerBuckets ?? DEFAULT_TIMER_BUCKETS;
+    this.#unitless = this.#seconds.map((b) => Math.round(b * 1e6) / 1e3);
   }
 
   attach(aggregator: Aggregator): void {
@@ -80,15 +86,15 @@ export class PushedSeries {
     }
     switch (cell.kind) {
       case 'counter': {
-        const delta = (value as number) / sampleRate;
+        const delta = ((value as number) * cell.scale) / sampleRate;
         if (delta > 0) cell.value += delta;
         return;
       }
-      case 'gauge': cell.value = value as number; return;
+      case 'gauge': cell.value = (value as number) * cell.scale; return;
       case 'histogram': {
-        const v = value as number;
+        const v = (value as number) * cell.scale;
         const weight = 1 / sampleRate;
-        const bounds = this.#bounds;
+        const bounds = cell.bounds;
         for (let i = bounds.length - 1; i >= 0 && v <= bounds[i]!; i--) cell.buckets[i]! += weight;
         cell.sum += v * weight;
         cell.count += weight;
@@ -105,12 +111,16 @@ export class PushedSeries {
       return undefined;
     }
     const labels = tagLabels(tags);
-    const base = metricName(name);
+    const { name: base, scale } = pushedName(name);
+    const source = name;
     switch (kind) {
-      case 'count': return { source: name, kind: 'counter', family: base.endsWith('_total') ? base.slice(0, -6) : base, labels, value: 0 };
-      case 'gauge': return { source: name, kind: 'gauge', family: base, labels, value: 0 };
-      case 'timing': return { source: name, kind: 'histogram', family: base, labels, buckets: this.#bounds.map(() => 0), sum: 0, count: 0 };
-      case 'set': return { source: name, kind: 'set', family: base, labels, members: new Set() };
+      case 'count': return { source, scale, kind: 'counter', family: base.endsWith('_total') ? base.slice(0, -6) : base, labels, value: 0 };
+      case 'gauge': return { source, scale, kind: 'gauge', family: base, labels, value: 0 };
+      case 'timing': {
+        const bounds = scale === 1 && !base.endsWith('_seconds') ? this.#unitless : this.#seconds;
+        return { source, scale, kind: 'histogram', family: base, labels, bounds, buckets: bounds.map(() => 0), sum: 0, count: 0 };
+      }
+      case 'set': return { source, scale: 1, kind: 'set', family: base, labels, members: new Set() };
     }
   }
 
@@ -140,7 +150,7 @@ export class PushedSeries {
       switch (cell.kind) {
         case 'counter': family.samples.push({ suffix: '_total', labels: cell.labels, value: cell.value }); break;
         case 'gauge': family.samples.push({ suffix: '', labels: cell.labels, value: cell.value }); break;
-        case 'histogram': pushHistogram(family.samples, cell.labels, this.#bounds, cell.buckets, cell.sum, cell.count); break;
+        case 'histogram': pushHistogram(family.samples, cell.labels, cell.bounds, cell.buckets, cell.sum, cell.count); break;
         case 'set':
           family.samples.push({ suffix: '', labels: cell.labels, value: cell.members.size });
           cell.members.clear();
