@@ -10,9 +10,18 @@ interface ScrapeAnswer { readonly type: typeof SAMPLES_MESSAGE; readonly id: num
 type Cluster = typeof import('node:cluster').default;
 const cluster = (): Cluster => process.getBuiltinModule('node:cluster') as unknown as Cluster;
 
-/** True in a process forked by `cluster.fork()`. */
+/** Node's internal module list: tells whether node:cluster was loaded without loading it. */
+function loaded(module: string): boolean | undefined {
+  return (process as { moduleLoadList?: readonly string[] }).moduleLoadList?.includes(`NativeModule ${module}`);
+}
+
+/**
+ * True in a process forked by `cluster.fork()`. (Node deletes NODE_UNIQUE_ID during startup, so
+ * ask the cluster module; a worker has it loaded already, anything else is spared loading it.)
+ */
 export function isClusterWorker(): boolean {
-  return process.env['NODE_UNIQUE_ID'] !== undefined && typeof process.send === 'function';
+  if (typeof process.send !== 'function' || loaded('cluster') === false) return false;
+  return cluster().isWorker;
 }
 
 let responding = false;
@@ -50,8 +59,7 @@ let listening = false;
  */
 export async function scrapeWorkers(timeout: number): Promise<WorkerFamilies[]> {
   // A process that never loaded node:cluster has no workers; checking costs nothing, loading it would.
-  const loaded = (process as { moduleLoadList?: readonly string[] }).moduleLoadList;
-  if (isClusterWorker() || (loaded !== undefined && !loaded.includes('NativeModule cluster'))) return [];
+  if (loaded('cluster') === false || isClusterWorker()) return [];
   const c = cluster();
   if (!c.isPrimary || c.workers === undefined) return [];
   const workers = Object.values(c.workers).filter((w): w is NonNullable<typeof w> => w !== undefined && w.isConnected() && !w.isDead());
