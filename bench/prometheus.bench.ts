@@ -67,10 +67,12 @@ console.log(`| prom-client: \`register.metrics()\`, default metrics | ${b.toFixe
 console.log(`\ntarget ≤ 0.25×: ${a / b <= 0.25 ? 'met' : 'NOT met'}\n`);
 
 // --- 2. idle CPU, scraped ---
-// Each child measures its own CPU from WARMUP after start (its server is up, modules loaded)
-// for `seconds`; the first scrape comes SCRAPE_EVERY after that.
+// Each child measures its own CPU from WARMUP after start for `seconds`: steady state, after
+// one warm-up scrape (the first scrape of either loads and compiles its code: tens of ms that
+// would otherwise dominate a short window); the next scrape comes SCRAPE_EVERY later.
 const WARMUP_MS = 2000;
 const REPORT = (seconds: number): string => `
+  console.log('up');
   setTimeout(() => {
     const cpu0 = process.cpuUsage();
     console.log('measuring');
@@ -83,28 +85,38 @@ const PROM_CLIENT_CHILD = `
     .listen(Number(process.env.PORT), '127.0.0.1');
   ${REPORT(IDLE_SECONDS)}`;
 
-interface Child { cpuMs: Promise<number>; ready: Promise<void> }
+interface Child { cpuMs: Promise<number>; up: Promise<void>; ready: Promise<void> }
 
 function start(args: string[], env: Record<string, string>): Child {
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let ready!: () => void;
+  let up!: () => void;
   const readyPromise = new Promise<void>((resolve) => (ready = resolve));
-  proc.stdout.setEncoding('utf8').on('data', (t: string) => { out += t; if (out.includes('measuring')) ready(); });
+  const upPromise = new Promise<void>((resolve) => (up = resolve));
+  proc.stdout.setEncoding('utf8').on('data', (t: string) => {
+    out += t;
+    if (out.includes('up')) up();
+    if (out.includes('measuring')) ready();
+  });
   const cpuMs = new Promise<number>((resolve, reject) => proc.on('close', () => {
     const match = /\{"cpuMs":([\d.]+)\}/.exec(out);
     if (match) resolve(Number(match[1])); else reject(new Error(`child printed no result: ${out}`));
   }));
-  return { cpuMs, ready: readyPromise };
+  return { cpuMs, up: upPromise, ready: readyPromise };
+}
+
+async function scrapeOnce(port: number, accept: string): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Accept: accept } });
+  await res.text();
+  return res.ok;
 }
 
 async function scrapeLoop(port: number, accept: string, until: number): Promise<number> {
   let scrapes = 0;
   while (Date.now() + SCRAPE_EVERY * 1000 < until) {
     await new Promise((resolve) => setTimeout(resolve, SCRAPE_EVERY * 1000));
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Accept: accept } });
-    await res.text();
-    if (res.ok) scrapes++;
+    if (await scrapeOnce(port, accept)) scrapes++;
   }
   return scrapes;
 }
@@ -117,6 +129,9 @@ for (let round = 0; round < IDLE_ROUNDS; round++) {
   const theirPort = ourPort + 1;
   const ourChild = start(['--import', 'hmetrics/onload', '-e', HMETRICS_CHILD], { HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${ourPort}` });
   const theirChild = start(['-e', PROM_CLIENT_CHILD], { PORT: String(theirPort) });
+  await Promise.all([ourChild.up, theirChild.up]);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await Promise.all([scrapeOnce(ourPort, PROMETHEUS_ACCEPT), scrapeOnce(theirPort, PROMETHEUS_ACCEPT)]);
   await Promise.all([ourChild.ready, theirChild.ready]);
   const until = Date.now() + IDLE_SECONDS * 1000;
   const [ourScrapes, theirScrapes] = await Promise.all([scrapeLoop(ourPort, PROMETHEUS_ACCEPT, until), scrapeLoop(theirPort, PROMETHEUS_ACCEPT, until)]);
