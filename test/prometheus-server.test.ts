@@ -170,3 +170,16 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
     }
   });
 });
+
+test('examples/prometheus runs as written and prints what its comment says', async () => {
+  const result = await runNode({ args: ['dist/examples/prometheus.js'] });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, [
+    'process_cpu_seconds_total …',
+    'checkout_latency_seconds_count{region="eu"} …',
+    'signups_total …',
+    'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    '# EOF',
+    '',
+  ].join('\n'));
+});
