@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import {
-  disableHttpClientMonitor, enableHttpClientMonitor, increment, listen, processAggregator, prometheusText,
+  Aggregator, disableHttpClientMonitor, enableHttpClientMonitor, increment, listen, processAggregator, prometheusText,
   report, reset, RuntimeMetric, stopPrometheus,
 } from 'hmetrics';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
@@ -156,4 +156,23 @@ describe('pushed series in the Prometheus exposition', () => {
     assert.equal(valueOf(page, 'tenant_requests_total', { tenant: '0' }), 2);
     assert.equal(valueOf(page, 'hmetrics_prometheus_dropped_series_total'), 7);
   });
+});
+
+test('Aggregator.addTap(): sees each record before the interval caps, with key, tags and sample rate; removable', () => {
+  const aggregator = new Aggregator({ maxSeries: 1 });
+  const seen: unknown[][] = [];
+  const remove = aggregator.addTap((...args) => { seen.push(args); });
+  aggregator.count('a', 2, [], 0.5);
+  aggregator.gauge('g', 1, ['z:1', 'y:2']); // past maxSeries: dropped by the interval, still tapped
+  aggregator.timing('t', 7);
+  aggregator.setMember('s', 'm');
+  remove();
+  aggregator.count('a', 1);
+  assert.deepEqual(seen, [
+    ['count', 'a', 'a', [], 2, 0.5],
+    ['gauge', 'g|#y:2,z:1', 'g', ['z:1', 'y:2'], 1, 1],
+    ['timing', 't', 't', [], 7, 1],
+    ['set', 's', 's', [], 'm', 1],
+  ]);
+  assert.equal(aggregator.swap().gauges.size, 0);
 });

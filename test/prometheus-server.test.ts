@@ -3,7 +3,7 @@ import { request, Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { InvalidOption, PrometheusListenFailed, servePrometheus, stopPrometheus, type PrometheusServer } from 'hmetrics';
-import { parseListen } from '../src/prometheus/from-env.js';
+import { notServingReason, parseListen } from '../src/prometheus/from-env.js';
 import { runNode } from './helpers/child.js';
 import { freePort } from './helpers/ports.js';
 
@@ -118,6 +118,28 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
     assert.deepEqual(parseListen('[::1]:9464'), { host: '::1', port: 9464 });
     assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
     for (const bad of ['', 'abc', '99999', '1.2.3.4', '::1:9464', 'host:port']) assert.equal(parseListen(bad), undefined, bad);
+  });
+
+  test('package-manager processes never serve (NODE_OPTIONS reaches them, and they would take the app\'s port)', () => {
+    for (const script of ['/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/lib/node_modules/npm/bin/npx-cli.js', '/usr/share/yarn/bin/yarn.js',
+      '/home/u/.local/share/pnpm/pnpm.cjs', '/usr/bin/corepack', 'C:\\nodejs\\node_modules\\npm\\bin\\npm-cli.js']) {
+      assert.equal(notServingReason(['node', script]), 'a package-manager process', script);
+    }
+    for (const script of ['/app/server.js', '/app/npm-tools/index.js', '/app/yarnball.js', '']) assert.equal(notServingReason(['node', script]), undefined, script);
+  });
+
+  test('a worker thread (which runs --require hmetrics/onload too) does not try to listen', async () => {
+    const port = await freePort();
+    const result = await runNode({
+      args: ['--require', 'hmetrics/onload', '-e', `
+        const { Worker } = require('node:worker_threads');
+        new Worker('require("node:worker_threads").parentPort.postMessage("hi")', { eval: true })
+          .on('message', () => fetch('http://127.0.0.1:${port}/metrics').then((r) => console.log(r.status)));`],
+      env: { HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}`, HMETRICS_VERBOSE: '1' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '200\n');
+    assert.equal(result.stderr, '[hmetrics] prometheus not started: a worker thread\n');
   });
 
   test('onload serves /metrics with the app\'s own counters; the server never holds the process open', async () => {

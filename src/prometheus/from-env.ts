@@ -14,6 +14,18 @@ export function parseListen(value: string): { host?: string; port: number } | un
   return host ? { host, port } : { port };
 }
 
+/** npm, npx, yarn, pnpm, corepack: `NODE_OPTIONS` reaches them too, and they must not take the app's port. */
+const PACKAGE_MANAGER = /(?:^|[\\/])(?:npm-cli|npx-cli|npm|npx|yarn|yarn\.js|yarn-cli|pnpm|pnpm\.c?js|pnpx|corepack)(?:\.c?js)?$/;
+
+/** Why this process must not serve the endpoint, or undefined. */
+export function notServingReason(argv: readonly string[] = process.argv): string | undefined {
+  const script = argv[1] ?? '';
+  if (PACKAGE_MANAGER.test(script)) return 'a package-manager process';
+  // A worker thread shares the process with the main thread, which serves it.
+  if (!process.getBuiltinModule('node:worker_threads').isMainThread) return 'a worker thread';
+  return undefined;
+}
+
 /**
  * What onload does with `HMETRICS_PROMETHEUS_LISTEN`. A cluster worker does not listen (its
  * listen would be shared with the primary's and scrapes would land on random workers); it
@@ -25,6 +37,11 @@ export function startPrometheusFromEnv(env: NodeJS.ProcessEnv): Promise<Promethe
   const listen = parseListen(value);
   if (listen === undefined) {
     debug(`prometheus not started: HMETRICS_PROMETHEUS_LISTEN should be [host:]port, got ${JSON.stringify(value)}`);
+    return Promise.resolve(undefined);
+  }
+  const skip = notServingReason();
+  if (skip !== undefined) {
+    debug(`prometheus not started: ${skip}`);
     return Promise.resolve(undefined);
   }
   if (isClusterWorker()) {
