@@ -3,6 +3,8 @@ import { stat } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { prometheusText, stopPrometheus } from 'hmetrics';
 import { parseExposition, valueOf } from './helpers/exposition.js';
+import { EventLoopLag } from '../src/prometheus/event-loop-lag.js';
+import { FamilyList } from '../src/prometheus/family.js';
 
 function block(ms: number): void {
   const end = performance.now() + ms;
@@ -26,6 +28,22 @@ describe('runtime figures at scrape time', () => {
     });
     const max = valueOf(page, 'nodejs_eventloop_lag_max_seconds')!;
     assert.ok(max >= 0.14 && max < 1, `max ${max} s after a 200 ms block (probe period 50 ms)`);
+  });
+
+  test('a scrape waits for the timers phase only when the probe\'s tick is overdue', async () => {
+    const lag = new EventLoopLag(50);
+    lag.enable();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(lag.tickOverdue(), false, 'idle, ticking: read at once');
+      lag.collect(new FamilyList());
+      assert.equal(lag.tickOverdue(), false, 'just reset');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      block(200);
+      assert.equal(lag.tickOverdue(), true, 'blocked for 200 ms since the last tick');
+    } finally {
+      lag.disable();
+    }
   });
 
   test('delay is what lies beyond the probe period: an idle loop reads about 0, not the period', async () => {

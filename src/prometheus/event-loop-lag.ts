@@ -25,6 +25,7 @@ export class EventLoopLag {
   #bridge: NodeJS.Timeout | undefined;
   #bridgeArmed = 0;
   #bridgeLate = 0;
+  #bridgeFired = false;
 
   /** @param resolution probe period, ms */
   constructor(resolution: number) {
@@ -35,7 +36,8 @@ export class EventLoopLag {
     if (this.#histogram) return;
     this.#histogram = monitorEventLoopDelay({ resolution: this.#resolution });
     this.#histogram.enable();
-    this.#bridge = setTimeout(this.#bridgeFired, this.#resolution);
+    this.#bridgeFired = false;
+    this.#bridge = setTimeout(this.#onBridge, this.#resolution);
     this.#bridge.unref();
     this.#bridgeArmed = performance.now();
   }
@@ -73,11 +75,29 @@ export class EventLoopLag {
     if (h === undefined) return;
     h.reset();
     this.#bridgeLate = 0;
+    this.#bridgeFired = false;
     this.#bridgeArmed = performance.now();
     this.#bridge?.refresh();
   }
 
-  readonly #bridgeFired = (): void => {
+  /**
+   * True when the probe's next tick looks overdue by more than a period: the loop has been busy
+   * since (a block in this very loop turn), and that tick, not yet recorded, must run before the
+   * histogram is read and reset. The last tick's time is estimated from the reset time, the
+   * first tick (the bridge) and the sum of recorded gaps (mean × count; the histogram keeps 3
+   * significant digits, hence the 0.2 % margin). Costs nothing; a false alarm costs one wait.
+   */
+  tickOverdue(): boolean {
+    const h = this.#histogram;
+    if (h === undefined) return false;
+    const now = performance.now();
+    let lastTick = this.#bridgeArmed;
+    if (this.#bridgeFired) lastTick += this.#resolution + this.#bridgeLate + (h.count > 0 ? (h.mean / 1e6) * h.count : 0);
+    return now - lastTick > 2 * this.#resolution + 0.002 * (now - this.#bridgeArmed);
+  }
+
+  readonly #onBridge = (): void => {
+    this.#bridgeFired = true;
     const late = performance.now() - this.#bridgeArmed - this.#resolution;
     if (late > this.#bridgeLate) this.#bridgeLate = late;
   };

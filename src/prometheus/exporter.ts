@@ -74,12 +74,13 @@ class Exporter {
 
   /**
    * The families of the whole process tree: this process's, plus each cluster worker's, labelled.
-   * Read after the next timers phase: a scrape handled in the same poll phase as a callback that
-   * blocked the loop would otherwise reset the delay histogram before its probe tick recorded
-   * the block (prom-client loses such a block; measured: a 200 ms block read as 0.02 s).
+   * When the delay probe's tick is overdue (the loop was just blocked, in this very loop turn),
+   * read after the next timers phase: the scrape would otherwise reset the delay histogram
+   * before that tick recorded the block (measured without the wait: a 200 ms block read as
+   * 0.02 s; prom-client resets the same way and has this blind spot). Otherwise no wait.
    */
   async allFamilies(): Promise<Family[]> {
-    if (this.#runtime !== undefined) await afterTimersPhase();
+    if (this.#runtime?.tickOverdue() === true) await afterTimersPhase();
     const own = this.families();
     const workers = await scrapeWorkers(this.#workerTimeout);
     return workers.length === 0 ? own : mergeWorkers(own, workers);

@@ -44,6 +44,11 @@ export class PrometheusRuntime {
     closeProcFiles();
   }
 
+  /** True when the delay probe has a tick overdue: read after the next timers phase (see EventLoopLag). */
+  tickOverdue(): boolean {
+    return this.#lag.tickOverdue();
+  }
+
   collect(list: FamilyList): void {
     // One getrusage() per scrape, shared by the counters and the utilisation (measured as the
     // largest single cost of a scrape on a loaded machine).
