@@ -32,7 +32,7 @@ describe('cluster: the primary\'s endpoint serves the whole process tree', () =>
     port = await freePort();
     app = spawn(process.execPath, ['--import', 'hmetrics/onload', APP], {
       cwd: PACKAGE_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}` },
+      env: { PATH: process.env['PATH'] ?? '', CLUSTER_APP: '1', HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}` },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     app.stdout!.setEncoding('utf8').on('data', (t: string) => { stdout += t; });

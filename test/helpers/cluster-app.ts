@@ -2,11 +2,14 @@
  * A cluster app for the Prometheus cluster test (run with `--import hmetrics/onload`; workers
  * inherit execArgv and the environment). The primary forks two workers; lines on stdin steer
  * it: "block <id>" busies a worker's loop for 3 s, "kill <id>" kills one; end of stdin ends all.
+ * Does nothing unless CLUSTER_APP=1 (the test runner also runs every file under dist/test).
  */
 import cluster from 'node:cluster';
 import { increment } from 'hmetrics/onload';
 
-if (cluster.isPrimary) {
+if (process.env['CLUSTER_APP'] !== '1') {
+  // Not launched by the cluster test: nothing to do.
+} else if (cluster.isPrimary) {
   let ready = 0;
   for (let i = 0; i < 2; i++) {
     cluster.fork().on('message', (m: unknown) => { if (m === 'ready' && ++ready === 2) console.log('ready'); });
