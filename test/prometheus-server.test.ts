@@ -6,6 +6,7 @@ import { InvalidOption, PrometheusListenFailed, servePrometheus, stopPrometheus,
 import { notServingReason, parseListen } from '../src/prometheus/from-env.js';
 import { runNode } from './helpers/child.js';
 import { freePort } from './helpers/ports.js';
+import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -168,6 +169,36 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
     assert.equal(answer?.status, 200);
     assert.match(answer?.body ?? '', /^app_started_total 1$/m);
     assert.match(answer?.body ?? '', /^process_start_time_seconds \d+$/m);
+  });
+
+  test('with a push endpoint too: both get the numbers, and the scrape keeps the total the push loop drains', async () => {
+    const heroku = await HerokuEndpoint.start();
+    const port = await freePort();
+    let page = '';
+    try {
+      const result = await runNode({
+        args: ['--import', 'hmetrics/onload', '--input-type=module', '-e', `
+          import { increment } from 'hmetrics/onload';
+          increment('orders'); increment('orders');
+          process.stdin.resume(); process.stdin.on('end', () => process.stdin.pause());`],
+        env: { HMETRICS_URL: heroku.url(), HMETRICS_INTERVAL: '1000', HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}` },
+        onSpawn: (write) => {
+          void heroku.waitForPayloads(2).then(async () => {
+            page = (await get(port)).body;
+            write('');
+          });
+        },
+      });
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      await heroku.close();
+    }
+    const pushed = heroku.payloads.reduce((sum, p) => sum + (p.body.counters['orders'] ?? 0), 0);
+    assert.equal(pushed, 2, 'the push loop delivered the increments once');
+    assert.ok('node.gc.collections' in heroku.payloads[0]!.body.counters, 'the push loop still sends its runtime sample');
+    assert.match(page, /^orders_total 2$/m, 'after two swaps, the scrape still shows the total');
+    assert.match(page, /^# TYPE nodejs_gc_duration_seconds histogram$/m);
+    assert.doesNotMatch(page, /^node_gc_/m, 'the push loop\'s runtime names are not repeated');
   });
 
   test('a port in use: one clear stderr line under HMETRICS_VERBOSE, nothing otherwise; the app runs on', async () => {
