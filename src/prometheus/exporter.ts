@@ -48,6 +48,7 @@ class Exporter {
     positiveInteger('delayResolution', resolution);
     this.#workerTimeout = positiveInteger('workerTimeout', options.workerTimeout ?? PROMETHEUS_DEFAULTS.workerTimeout);
     if (options.maxSeries !== undefined) positiveInteger('maxSeries', options.maxSeries);
+    if (options.maxSetMembers !== undefined) positiveInteger('maxSetMembers', options.maxSetMembers);
     const buckets = options.timerBuckets;
     if (buckets !== undefined && (!Array.isArray(buckets) || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)))) {
       throw new InvalidOption(`Expected \`timerBuckets\` to be finite numbers in increasing order, got ${JSON.stringify(buckets)}`);
