@@ -20,14 +20,15 @@ export const MIN_LOCAL_INTERVAL = 1_000;
 
 /** The interval `onload` uses, from the environment. Invalid values fall back to the default. */
 export function intervalFromEnv(env: NodeJS.ProcessEnv): number {
-  const local = positiveInt(env['HMETRICS_INTERVAL']);
+  const local = positiveIntegerFromEnv(env['HMETRICS_INTERVAL']);
   if (local !== undefined) return Math.max(MIN_LOCAL_INTERVAL, local);
-  const override = positiveInt(env['METRICS_INTERVAL_OVERRIDE']);
+  const override = positiveIntegerFromEnv(env['METRICS_INTERVAL_OVERRIDE']);
   if (override !== undefined) return Math.max(MIN_OVERRIDE_INTERVAL, override);
   return REPORT_DEFAULTS.interval;
 }
 
-function positiveInt(value: string | undefined): number | undefined {
+/** A variable's value as a positive integer, or undefined when it is not one (unset included). */
+export function positiveIntegerFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
   const n = Number(value);
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
@@ -40,15 +41,27 @@ export function skipReason(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/** Each area that onload may start, the variables that ask for it, and its starter. */
-const AREAS = [
-  { name: 'telemetry', wanted: (env: NodeJS.ProcessEnv) => has(env['HMETRICS_TELEMETRY_URL']),
-    start: (env: NodeJS.ProcessEnv) => (load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js')).startTelemetryFromEnv(env) },
-  { name: 'statsd', wanted: (env: NodeJS.ProcessEnv) => has(env['HMETRICS_STATSD_LISTEN']),
-    start: (env: NodeJS.ProcessEnv) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
-  { name: 'csm', wanted: (env: NodeJS.ProcessEnv) => isTruthy(env['AWS_CSM_ENABLED']) || isTruthy(env['HMETRICS_HTTP_CLIENT']),
-    start: (env: NodeJS.ProcessEnv) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
-] as const;
+/**
+ * Each area that onload may start, the variables that ask for it, its starter, and the
+ * topology roles it runs in (docs/topology.md): one statsd port and one telemetry stream per
+ * dyno, owned by the reporting process; Prometheus also in a cluster worker, which answers the
+ * primary's scrapes without listening; outgoing-call monitoring wherever calls are made.
+ */
+const AREAS: readonly {
+  readonly name: string;
+  readonly roles: readonly Role['kind'][];
+  wanted(env: NodeJS.ProcessEnv): boolean;
+  start(env: NodeJS.ProcessEnv): void;
+}[] = [
+  { name: 'telemetry', roles: ['report'], wanted: (env) => has(env['HMETRICS_TELEMETRY_URL']),
+    start: (env) => (load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js')).startTelemetryFromEnv(env) },
+  { name: 'statsd', roles: ['report'], wanted: (env) => has(env['HMETRICS_STATSD_LISTEN']),
+    start: (env) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
+  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (env) => isTruthy(env['AWS_CSM_ENABLED']) || isTruthy(env['HMETRICS_HTTP_CLIENT']),
+    start: (env) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
+  { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (env) => has(env['HMETRICS_PROMETHEUS_LISTEN']),
+    start: (env) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
+];
 
 /** True when an OTLP endpoint variable is set (read without loading the OTLP modules). */
 function wantsOtlp(env: NodeJS.ProcessEnv): boolean {
@@ -63,8 +76,7 @@ function has(value: string | undefined): boolean {
 function startAreas(env: NodeJS.ProcessEnv, role: Role): void {
   for (const area of AREAS) {
     if (!area.wanted(env)) continue;
-    // One statsd port and one telemetry stream per dyno: the reporting process owns them.
-    if (role.kind !== 'report' && area.name !== 'csm') continue;
+    if (!area.roles.includes(role.kind)) continue;
     try {
       area.start(env);
     } catch (err) {

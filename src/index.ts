@@ -100,3 +100,14 @@ export { OTLP_DEFAULTS } from './otlp/options.js';
 export type { OtlpOptions, OtlpProtocol, OtlpTemporalityPreference } from './otlp/options.js';
 export { OtlpExportRejected } from './otlp/errors.js';
 export { SemconvMetric, SemconvAttribute } from './metrics/names.js';
+
+// --- Prometheus (docs/prometheus.md) ---
+export { servePrometheus, SERVE_DEFAULTS } from './prometheus/server.js';
+export type { ServePrometheusOptions, PrometheusServer } from './prometheus/server.js';
+export { prometheusText, prometheusExposition, stopPrometheus, PROMETHEUS_DEFAULTS } from './prometheus/exporter.js';
+export type { PrometheusOptions, Exposition } from './prometheus/exporter.js';
+export type { ExpositionFormat } from './prometheus/format.js';
+export { negotiateFormat, TEXT_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE } from './prometheus/format.js';
+export { DEFAULT_TIMER_BUCKETS } from './prometheus/pushed.js';
+export { PrometheusListenFailed } from './prometheus/errors.js';
+export type { AggregatorTap } from './metrics/aggregator.js';

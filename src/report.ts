@@ -11,6 +11,7 @@ import { ReportLoop, Outlet } from './report-loop.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
 import { createSinks, parseEndpoints } from './sinks/endpoints.js';
 import { attachReceivers, collectThreadsNow } from './topology/receivers.js';
+import { checkInteger, describeValue } from './util/check.js';
 
 /**
  * Called with each delivery error, one call at a time. Return (or resolve to) an Error to stop
@@ -107,30 +108,26 @@ type Settings = Required<Omit<ReportOptions, 'runtime'>> & { runtime: false | Ru
 /** JavaScript callers get a clear error for a wrong argument, not a TypeError from deep inside. */
 function checkArguments(signal: unknown, errHandler: unknown, options: unknown): void {
   if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
-    throw new InvalidOption(`Expected \`signal\` to be an AbortSignal or undefined, got ${describe(signal)}`);
+    throw new InvalidOption(`Expected \`signal\` to be an AbortSignal or undefined, got ${describeValue(signal)}`);
   }
   if (errHandler !== undefined && errHandler !== null && typeof errHandler !== 'function') {
-    throw new InvalidOption(`Expected \`errHandler\` to be a function, null or undefined, got ${describe(errHandler)}`);
+    throw new InvalidOption(`Expected \`errHandler\` to be a function, null or undefined, got ${describeValue(errHandler)}`);
   }
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOption(`Expected \`options\` to be an object, got ${describe(options)}`);
+    throw new InvalidOption(`Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
 }
 
 function resolveOptions(options: ReportOptions): Settings {
-  const interval = positiveInteger('interval', options.interval ?? REPORT_DEFAULTS.interval);
+  const interval = checkInteger('interval', options.interval ?? REPORT_DEFAULTS.interval);
   const percentiles = options.percentiles ?? DEFAULT_PERCENTILES;
   if (!Array.isArray(percentiles) || percentiles.some((p) => typeof p !== 'number' || !(p > 0 && p <= 100))) {
     throw new InvalidOption(`Expected \`percentiles\` to be numbers in (0, 100], got ${JSON.stringify(percentiles)}`);
   }
   return {
     interval,
-    timeout: positiveInteger('timeout', options.timeout ?? Math.min(REPORT_DEFAULTS.timeout, interval)),
-    flushTimeout: positiveInteger('flushTimeout', options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout),
+    timeout: checkInteger('timeout', options.timeout ?? Math.min(REPORT_DEFAULTS.timeout, interval)),
+    flushTimeout: checkInteger('flushTimeout', options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout),
     percentiles,
     runtime: runtimeOption(options.runtime),
     aggregator: aggregatorOption(options.aggregator),
@@ -143,7 +140,7 @@ function runtimeOption(value: unknown): false | RuntimeSamplerOptions {
   if (value === false) return false;
   if (value === true || value === undefined) return {};
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
-  throw new InvalidOption(`Expected \`runtime\` to be a boolean or an object, got ${describe(value)}`);
+  throw new InvalidOption(`Expected \`runtime\` to be a boolean or an object, got ${describeValue(value)}`);
 }
 
 function aggregatorOption(value: unknown): Aggregator {
@@ -151,20 +148,13 @@ function aggregatorOption(value: unknown): Aggregator {
   // Duck-typed: an Aggregator from another copy of the package is as good.
   const candidate = value as Partial<Aggregator> | null;
   if (typeof candidate?.swap === 'function' && typeof candidate.count === 'function' && typeof candidate.limits === 'object') return value as Aggregator;
-  throw new InvalidOption(`Expected \`aggregator\` to be an Aggregator, got ${describe(value)}`);
+  throw new InvalidOption(`Expected \`aggregator\` to be an Aggregator, got ${describeValue(value)}`);
 }
 
 function nowOption(value: unknown): () => number {
   if (value === undefined) return () => Date.now();
   if (typeof value === 'function') return value as () => number;
-  throw new InvalidOption(`Expected \`now\` to be a function, got ${describe(value)}`);
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidOption(`Expected \`${name}\` to be a positive integer, got ${String(value)}`);
-  }
-  return value;
+  throw new InvalidOption(`Expected \`now\` to be a function, got ${describeValue(value)}`);
 }
 
 /**

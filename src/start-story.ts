@@ -1,4 +1,4 @@
-import { intervalFromEnv, MIN_LOCAL_INTERVAL, MIN_OVERRIDE_INTERVAL } from './autostart.js';
+import { intervalFromEnv, MIN_LOCAL_INTERVAL, MIN_OVERRIDE_INTERVAL, positiveIntegerFromEnv } from './autostart.js';
 import { debug, isTruthy } from './debug.js';
 import { isReporting } from './lock.js';
 import { redactEndpoint } from './redact.js';
@@ -78,7 +78,7 @@ export function explainInterval(env: NodeJS.ProcessEnv): string[] {
   ] as const) {
     const raw = env[variable];
     if (raw === undefined || raw.trim() === '') continue;
-    const value = positiveInteger(raw);
+    const value = positiveIntegerFromEnv(raw);
     if (value === undefined) {
       notes.push(`${variable}=${JSON.stringify(raw.slice(0, 40))} ignored: not a positive integer of milliseconds`);
     } else if (chosen !== undefined) {
@@ -88,10 +88,4 @@ export function explainInterval(env: NodeJS.ProcessEnv): string[] {
     }
   }
   return [`interval ${intervalFromEnv(env)} ms (${chosen?.why ?? 'default'})`, ...notes];
-}
-
-function positiveInteger(raw: string): number | undefined {
-  if (!/^\s*\d+\s*$/.test(raw)) return undefined;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }

@@ -1,0 +1,73 @@
+import { formatValue, type Family } from './family.js';
+
+/** The content type of the Prometheus text format 0.0.4. */
+export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** The content type of OpenMetrics 1.0. */
+export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+
+/** Which format a scraper asked for. */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+/**
+ * The format an `Accept` header asks for: OpenMetrics 1.0 when it is acceptable (version 1.0.0
+ * or unversioned) with a quality at least that of `text/plain`, else text 0.0.4 (also the answer
+ * to no header at all). Prometheus ≥ 2.5 asks for OpenMetrics first.
+ */
+export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  if (!accept || !accept.includes('openmetrics')) return 'text';
+  let openMetrics = -1;
+  let text = -1;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    let q = 1;
+    let version: string | undefined;
+    for (const param of params) {
+      if (param.startsWith('q=')) q = Number(param.slice(2)) || 0;
+      else if (param.startsWith('version=')) version = param.slice(8);
+    }
+    if (type === 'application/openmetrics-text' && (version === undefined || version === '1.0.0')) {
+      openMetrics = Math.max(openMetrics, q);
+    } else if (type === 'text/plain' || type === '*/*' || type === 'text/*') {
+      text = Math.max(text, q);
+    }
+  }
+  return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'text';
+}
+
+export function contentTypeOf(format: ExpositionFormat): string {
+  return format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE;
+}
+
+/**
+ * Renders families in the text format 0.0.4 or OpenMetrics 1.0. The formats differ in the
+ * counter family name (`x_total` in 0.0.4's `# TYPE`, `x` in OpenMetrics), HELP escaping
+ * (OpenMetrics escapes `"` too), and the closing `# EOF`. Families with no samples keep
+ * their HELP/TYPE lines, as prom-client prints them.
+ */
+export function render(families: readonly Family[], format: ExpositionFormat): string {
+  const openMetrics = format === 'openmetrics';
+  let out = '';
+  for (const family of families) {
+    const typeName = !openMetrics && family.type === 'counter' ? `${family.name}_total` : family.name;
+    out += `# HELP ${typeName} ${escapeHelp(family.help, openMetrics)}\n# TYPE ${typeName} ${family.type}\n`;
+    for (const sample of family.samples) {
+      out += family.name;
+      out += sample.suffix;
+      if (sample.labels !== '') out += `{${sample.labels}}`;
+      out += ' ';
+      out += formatValue(sample.value);
+      out += '\n';
+    }
+  }
+  if (openMetrics) out += '# EOF\n';
+  return out;
+}
+
+const HELP_UNSAFE = /[\\\n"]/;
+
+/** HELP text: backslash and newline escaped in both formats, double quote in OpenMetrics. */
+export function escapeHelp(help: string, openMetrics: boolean): string {
+  if (!HELP_UNSAFE.test(help)) return help;
+  const escaped = help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return openMetrics ? escaped.replace(/"/g, '\\"') : escaped;
+}

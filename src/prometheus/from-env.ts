@@ -1,0 +1,54 @@
+import { debug } from '../debug.js';
+import { packageManagerOf } from '../topology/role.js';
+import { isClusterWorker } from './cluster.js';
+import { exporter } from './exporter.js';
+import { servePrometheus, type PrometheusServer } from './server.js';
+
+/** `[host:]port` of `HMETRICS_PROMETHEUS_LISTEN`: `9464`, `:9464`, `127.0.0.1:9464`, `[::1]:9464`. */
+export function parseListen(value: string): { host?: string; port: number } | undefined {
+  const text = value.trim();
+  const match = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65_535) return undefined;
+  const host = match[1] ?? match[2];
+  return host ? { host, port } : { port };
+}
+
+
+/** Why this process must not serve the endpoint, or undefined. */
+export function notServingReason(argv: readonly string[] = process.argv): string | undefined {
+  // npm, npx, yarn, pnpm, corepack: `NODE_OPTIONS` reaches them too, and they must not take the app's port.
+  if (packageManagerOf(argv[1]) !== undefined) return 'a package-manager process';
+  // A worker thread shares the process with the main thread, which serves it.
+  if (!process.getBuiltinModule('node:worker_threads').isMainThread) return 'a worker thread';
+  return undefined;
+}
+
+/**
+ * What onload does with `HMETRICS_PROMETHEUS_LISTEN`. A cluster worker does not listen (its
+ * listen would be shared with the primary's and scrapes would land on random workers); it
+ * answers the primary, whose endpoint serves the whole dyno. Never throws; a port in use gives
+ * one stderr line under HMETRICS_VERBOSE and no retry.
+ */
+export function startPrometheusFromEnv(env: NodeJS.ProcessEnv): Promise<PrometheusServer | undefined> {
+  const value = env['HMETRICS_PROMETHEUS_LISTEN'] ?? '';
+  const listen = parseListen(value);
+  if (listen === undefined) {
+    debug(`prometheus not started: HMETRICS_PROMETHEUS_LISTEN should be [host:]port, got ${JSON.stringify(value)}`);
+    return Promise.resolve(undefined);
+  }
+  const skip = notServingReason();
+  if (skip !== undefined) {
+    debug(`prometheus not started: ${skip}`);
+    return Promise.resolve(undefined);
+  }
+  if (isClusterWorker()) {
+    exporter(); // enables the collectors and answers the primary's scrapes
+    return Promise.resolve(undefined);
+  }
+  return servePrometheus(listen).catch((err: unknown) => {
+    debug(`prometheus not started: ${(err as Error).message}`);
+    return undefined;
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * What prom-client reads from /proc on Linux, read the same way: memory from /proc/self/status,
+ * open descriptors by listing /proc/self/fd, the descriptor limit once from /proc/self/limits.
+ * Elsewhere these return undefined and the figures are left out (prom-client does the same).
+ * node:fs is loaded at first use, not at import.
+ */
+const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
+const LINUX = process.platform === 'linux';
+
+export interface ProcStatus { readonly rss: number; readonly virtual: number; readonly data: number }
+
+// /proc/self/status stays open and is re-read from offset 0 (procfs regenerates it): measured
+// 2.9 µs a read, against 36 µs for readFileSync, most of which is the open. Its descriptor is
+// not counted in process_open_fds.
+let statusFd: number | null | undefined;
+let statusBuffer: Buffer | undefined;
+
+/** VmRSS, VmSize and VmData of /proc/self/status, bytes. */
+export function readProcStatus(): ProcStatus | undefined {
+  if (!LINUX) return undefined;
+  try {
+    if (statusFd === undefined) {
+      statusFd = null;
+      statusFd = fs().openSync('/proc/self/status', 'r');
+      statusBuffer = Buffer.allocUnsafe(8192);
+    }
+    if (statusFd === null || statusBuffer === undefined) return undefined;
+    const text = statusBuffer.toString('latin1', 0, fs().readSync(statusFd, statusBuffer, 0, statusBuffer.length, 0));
+    const rss = field(text, 'VmRSS:');
+    const virtual = field(text, 'VmSize:');
+    const data = field(text, 'VmData:');
+    if (rss === undefined || virtual === undefined || data === undefined) return undefined;
+    return { rss, virtual, data };
+  } catch {
+    return undefined;
+  }
+}
+
+function field(text: string, key: string): number | undefined {
+  const at = text.indexOf(key);
+  if (at < 0) return undefined;
+  const kb = Number.parseInt(text.slice(at + key.length, text.indexOf('\n', at)).trim(), 10);
+  return Number.isFinite(kb) ? kb * 1024 : undefined;
+}
+
+/** Releases the descriptor kept on /proc/self/status (when the exporter stops). */
+export function closeProcFiles(): void {
+  if (typeof statusFd === 'number') {
+    try { fs().closeSync(statusFd); } catch { /* already closed */ }
+  }
+  statusFd = undefined;
+  statusBuffer = undefined;
+}
+
+/** Open file descriptors, not counting the one the listing itself used, nor the one kept above. */
+export function readOpenFds(): number | undefined {
+  if (!LINUX) return undefined;
+  try {
+    return fs().readdirSync('/proc/self/fd').length - 1 - (typeof statusFd === 'number' ? 1 : 0);
+  } catch {
+    return undefined;
+  }
+}
+
+let maxFds: number | null | undefined;
+
+/** The soft limit on open descriptors ("Max open files"), read once as prom-client does. */
+export function readMaxFds(): number | undefined {
+  if (maxFds === undefined) {
+    maxFds = null;
+    try {
+      const line = fs().readFileSync('/proc/self/limits', 'latin1').split('\n').find((l) => l.startsWith('Max open files'));
+      const value = Number(line?.split(/ {2,}/)[1]);
+      if (Number.isFinite(value)) maxFds = value;
+    } catch {
+      // no procfs: left out
+    }
+  }
+  return maxFds ?? undefined;
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { InvalidOption } from '../errors.js';
+import { PrometheusListenFailed } from './errors.js';
+import { exporter, type PrometheusOptions } from './exporter.js';
+import { contentTypeOf, negotiateFormat, render } from './format.js';
+
+/** Options of `servePrometheus()`; the exposition options apply when this call creates the exporter. */
+export interface ServePrometheusOptions extends PrometheusOptions {
+  /** TCP port; 0 picks a free one (read it from `address()`). @default 9464 */
+  readonly port?: number;
+  /** Interface to bind: `127.0.0.1` keeps it local. @default every interface, as exporters do */
+  readonly host?: string;
+  /** The path that serves the exposition; any other path answers 404. @default '/metrics' */
+  readonly path?: string;
+}
+
+export const SERVE_DEFAULTS = { port: 9464, path: '/metrics' } as const;
+
+/** A running endpoint. */
+export interface PrometheusServer {
+  /** The bound address, or undefined once closed. */
+  address(): { address: string; family: string; port: number } | undefined;
+  /** Stops listening and ends open connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `GET /metrics` (and `HEAD`) on a small `node:http` server of its own, unref'd so it never
+ * keeps the process alive. Text format 0.0.4, or OpenMetrics 1.0 when the scraper's `Accept`
+ * asks for it. Other paths answer 404, other methods 405. Rejects with `InvalidOption` for a
+ * bad option and `PrometheusListenFailed` when the address cannot be bound.
+ *
+ * @example
+ * const server = await servePrometheus({ port: 9464, host: '127.0.0.1' });
+ * // … curl http://127.0.0.1:9464/metrics
+ * await server.close();
+ */
+export async function servePrometheus(options: ServePrometheusOptions = {}): Promise<PrometheusServer> {
+  const port = options.port ?? SERVE_DEFAULTS.port;
+  if (typeof port !== 'number' || !Number.isSafeInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidOption(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  const path = options.path ?? SERVE_DEFAULTS.path;
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new InvalidOption(`Expected \`path\` to be a string starting with "/", got ${String(path)}`);
+  }
+  const host = options.host;
+  if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) {
+    throw new InvalidOption(`Expected \`host\` to be a non-empty string, got ${String(host)}`);
+  }
+  exporter(options); // validates and starts the collectors before the first scrape
+  const { createServer } = await import('node:http');
+  const server = createServer((request, response) => handle(request, response, path));
+  await listen(server, port, host);
+  server.unref();
+  let closed: Promise<void> | undefined;
+  return {
+    address() {
+      const address = server.address();
+      return typeof address === 'object' && address !== null ? address : undefined;
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const where = host === undefined ? `port ${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new PrometheusListenFailed(where, reason, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen({ port, host, exclusive: true }, () => {
+      server.removeListener('error', onError);
+      // A later socket error must not become an uncaught 'error' in the host.
+      server.on('error', () => undefined);
+      resolve();
+    });
+  });
+}
+
+function handle(request: IncomingMessage, response: ServerResponse, path: string): void {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  if ((query < 0 ? url : url.slice(0, query)) !== path) return reply(response, 404, 'Not Found\n');
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('Allow', 'GET, HEAD');
+    return reply(response, 405, 'Method Not Allowed\n');
+  }
+  const format = negotiateFormat(request.headers.accept);
+  exporter().allFamilies().then((families) => {
+    const body = render(families, format);
+    response.writeHead(200, {
+      'Content-Type': contentTypeOf(format),
+      'Content-Length': Buffer.byteLength(body),
+      Vary: 'Accept',
+    });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  }).catch(() => reply(response, 500, 'Internal Server Error\n'));
+}
+
+function reply(response: ServerResponse, status: number, text: string): void {
+  if (response.headersSent) { response.destroy(); return; }
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  response.end(text);
+}
