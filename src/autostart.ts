@@ -102,11 +102,15 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
     debug(`not starting: ${skip}`);
     return undefined;
   }
-  if (debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
   const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
   const otlp = wantsOtlp(env);
   // The topology rule (docs/topology.md): report, forward to whoever reports, or stay silent.
-  const role = topologyRole(env, endpoint, AREAS.some((area) => area.wanted(env)), otlp);
+  const anyArea = AREAS.some((area) => area.wanted(env));
+  const role = topologyRole(env, endpoint, anyArea, otlp);
+  // The story is the reporting process's to tell (or why nothing starts, when nothing is asked);
+  // a package manager, a thread or a cluster worker says its one line instead.
+  const nothingAsked = !endpoint && !otlp && !anyArea;
+  if ((role.kind === 'report' || nothingAsked) && debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
   if (role.kind === 'silent') return undefined;
   startAreas(env, role);
   if ((!endpoint && !otlp) || role.kind === 'thread') return undefined;

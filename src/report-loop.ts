@@ -158,9 +158,12 @@ export class ReportLoop {
   async #final(stoppedAt: number, lastFull: ReadonlyMap<string, GaugePoint> | undefined, cut: AbortSignal): Promise<void> {
     const { flushTimeout, aggregator, now } = this.#settings;
     const inFlight = this.#outlets.map((outlet) => outlet.inFlight).filter((p) => p !== undefined);
-    // A sink that honours the cut settles within the same turn (its data goes back into its
-    // carry, and so into the final delivery); one that ignores it is not waited for.
-    const cutAndSettled = aborted(cut).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    // A sink that honours the cut settles soon after it (its data goes back into its carry, and
+    // so into the final delivery): a destroyed request errors a few turns later, not in the same
+    // one, so it gets a short grace (taking its data after it would leave that data behind in a
+    // process about to end). One that ignores the cut is not waited for.
+    const grace = Math.min(100, Math.floor(flushTimeout / 10));
+    const cutAndSettled = aborted(cut).then(() => new Promise<void>((resolve) => setTimeout(resolve, grace).unref()));
     // Worker threads answer the final collection beside the cut in-flight delivery (a tenth of
     // the budget at most), so what they recorded since the last interval goes out too.
     const threads = this.#settings.collectThreads?.(Math.floor(flushTimeout / 10));

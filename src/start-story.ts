@@ -19,7 +19,12 @@ const OPTIONAL_AREAS = [
   { name: 'statsd receiver', variable: 'HMETRICS_STATSD_LISTEN', wanted: (v: string | undefined) => (v ?? '').trim() !== '' },
   { name: 'AWS CSM', variable: 'AWS_CSM_ENABLED', wanted: isTruthy },
   { name: 'HTTP client monitor', variable: 'HMETRICS_HTTP_CLIENT', wanted: isTruthy },
+  { name: 'Prometheus endpoint', variable: 'HMETRICS_PROMETHEUS_LISTEN', wanted: (v: string | undefined) => wanted(v) },
 ] as const;
+
+function wanted(value: string | undefined): boolean {
+  return (value ?? '').trim() !== '';
+}
 
 /**
  * Writes onload's start-up story to the debug log: endpoints (redacted) and their sinks, the
@@ -37,10 +42,11 @@ export function startStory(env: NodeJS.ProcessEnv): string[] {
   const own = (env['HMETRICS_URL'] ?? '').trim();
   const heroku = (env['HEROKU_METRICS_URL'] ?? '').trim();
   if (!own && !heroku) {
-    // OTLP tells its own line (endpoint, interval, protocol) when it starts, or why it did not.
+    // OTLP and Prometheus tell their own line when they start (where, how often), or why not.
     const otlp = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].some((name) => (env[name] ?? '').trim() !== '');
-    lines.push(otlp
-      ? 'no Heroku, statsd or log endpoint (HMETRICS_URL and HEROKU_METRICS_URL unset); OTLP from the OTEL_EXPORTER_OTLP_* variables'
+    const others = [otlp ? 'OTLP from the OTEL_EXPORTER_OTLP_* variables' : '', wanted(env['HMETRICS_PROMETHEUS_LISTEN']) ? 'Prometheus from HMETRICS_PROMETHEUS_LISTEN' : ''].filter(Boolean);
+    lines.push(others.length > 0
+      ? `no Heroku, statsd or log endpoint (HMETRICS_URL and HEROKU_METRICS_URL unset); ${others.join(', ')}`
       : 'no report loop: neither HMETRICS_URL nor HEROKU_METRICS_URL is set');
   } else if (isReporting()) {
     lines.push('no report loop from onload: one already runs in this process (started by the app or another copy of hmetrics)');

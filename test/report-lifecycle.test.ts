@@ -88,8 +88,8 @@ describe('report() configuration errors', () => {
 
   for (const [what, args, message] of [
     ['a signal that is not an AbortSignal', [{ aborted: false }, 'log:', null, {}], /Expected `signal` to be an AbortSignal or undefined, got Object/],
-    ['an errHandler that is not a function', [undefined, 'log:', 'print it', {}], /Expected `errHandler` to be a function, null or undefined, got string/],
-    ['options that are not an object', [undefined, 'log:', null, 5], /Expected `options` to be an object, got number/],
+    ['an errHandler that is not a function', [undefined, 'log:', 'print it', {}], /Expected `errHandler` to be a function, null or undefined, got "print it"/],
+    ['options that are not an object', [undefined, 'log:', null, 5], /Expected `options` to be an object, got 5/],
   ] as const) {
     test(`${what} rejects with InvalidOption at once`, async () => {
       await assert.rejects((report as (...a: unknown[]) => Promise<void>)(...args), (err: unknown) => {

@@ -34,7 +34,7 @@ describe('verbose mode', () => {
     assert.deepEqual(told.slice(0, 3), [
       `endpoints (from HEROKU_METRICS_URL): http://127.0.0.1:${endpoint.port}/… → heroku sink`,
       'interval 1000 ms (from HMETRICS_INTERVAL)',
-      'not started: telemetry emitter (HMETRICS_TELEMETRY_URL unset), statsd receiver (HMETRICS_STATSD_LISTEN unset), AWS CSM (AWS_CSM_ENABLED unset), HTTP client monitor (HMETRICS_HTTP_CLIENT unset)',
+      'not started: telemetry emitter (HMETRICS_TELEMETRY_URL unset), statsd receiver (HMETRICS_STATSD_LISTEN unset), AWS CSM (AWS_CSM_ENABLED unset), HTTP client monitor (HMETRICS_HTTP_CLIENT unset), Prometheus endpoint (HMETRICS_PROMETHEUS_LISTEN unset)',
     ]);
     const deliveries = told.filter((line) => line.startsWith('delivered '));
     assert.ok(deliveries.length >= 1, result.stderr);

@@ -1,4 +1,5 @@
 import { debug } from '../debug.js';
+import { bracketHost } from '../util/ipv6.js';
 import { packageManagerOf } from '../topology/role.js';
 import { isClusterWorker } from './cluster.js';
 import { exporter } from './exporter.js';
@@ -47,7 +48,11 @@ export function startPrometheusFromEnv(env: NodeJS.ProcessEnv): Promise<Promethe
     exporter(); // enables the collectors and answers the primary's scrapes
     return Promise.resolve(undefined);
   }
-  return servePrometheus(listen).catch((err: unknown) => {
+  return servePrometheus(listen).then((server) => {
+    const bound = server.address();
+    if (bound) debug(`prometheus: serving /metrics on ${bracketHost(bound.address)}:${bound.port}`);
+    return server;
+  }, (err: unknown) => {
     debug(`prometheus not started: ${(err as Error).message}`);
     return undefined;
   });
