@@ -1,36 +1,12 @@
 import assert from 'node:assert/strict';
 import { runNode } from './helpers/child.js';
-import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, mock, test } from 'node:test';
 import { Aggregator, DeliveryFailed, InvalidEndpoint, parseStatsdLine, report, StatsdSink, type Snapshot } from 'hmetrics';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 import { until } from './helpers/wait.js';
+import { UdpCollector } from './helpers/udp-collector.js';
 
 const SINK_OPTIONS = { timeout: 1000, percentiles: [50, 95, 99] } as const;
-
-/** A loopback UDP server recording every datagram. */
-class UdpCollector {
-  readonly datagrams: string[] = [];
-  readonly socket: Socket;
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.on('message', (message) => this.datagrams.push(message.toString('utf8')));
-  }
-  static async start(host = '127.0.0.1', port = 0): Promise<UdpCollector> {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve) => socket.bind(port, host, resolve));
-    return new UdpCollector(socket);
-  }
-  get port(): number {
-    return this.socket.address().port;
-  }
-  get lines(): string[] {
-    return this.datagrams.flatMap((d) => d.split('\n'));
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
 
 function snapshotOf(fill: (a: Aggregator) => void): Snapshot {
   const aggregator = new Aggregator();

@@ -10,9 +10,9 @@ export class UdpCollector {
     socket.on('message', (message) => this.datagrams.push(message.toString('utf8')));
   }
 
-  static async start(host = '127.0.0.1'): Promise<UdpCollector> {
+  static async start(host = '127.0.0.1', port = 0): Promise<UdpCollector> {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve) => socket.bind(0, host, resolve));
+    await new Promise<void>((resolve) => socket.bind(port, host, resolve));
     return new UdpCollector(socket);
   }
 
