@@ -1,6 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
 import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
-import { logDelivery } from './delivery-log.js';
 import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
@@ -84,7 +83,8 @@ export async function report(
   let outlets: Outlet[] = [];
   try {
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
-    if (settings.aggregator === processAggregator) attachReceivers(processAggregator, settings.interval);
+    const ownsProcess = settings.aggregator === processAggregator;
+    if (ownsProcess) attachReceivers(processAggregator, settings.interval);
     const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles, otlp: settings.otlp });
     outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;
@@ -92,7 +92,6 @@ export async function report(
       undelivered.delete(key);
       return new Outlet(sink, key, carry);
     });
-    const ownsProcess = settings.aggregator === processAggregator;
     await new ReportLoop(outlets, errHandler ?? undefined, { ...settings, ...(ownsProcess ? { collectThreads: collectThreadsNow } : {}) }, sampler).run(signal);
   } finally {
     for (const outlet of outlets) {
