@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { runNode } from './helpers/child.js';
 
 // docs/memory.md: the whole library's worst case with every cap at its default.
-const DOCUMENTED_BOUND_MB = 300;
+const DOCUMENTED_BOUND_MB = 60;
 
 /**
  * A 10 000-interval outage with hostile cardinality, run in a child with --expose-gc so the

@@ -141,3 +141,56 @@ test('maxSetValues bounds set members across all sets together, and counts what 
   assert.equal(snap.counters.get('hmetrics.dropped.set_values')!.value, 400);
   assert.equal(agg.limits.maxSetValues, 100);
 });
+
+test('maxTimerValuesTotal: 10 000 timers × 1 000 values hold the budget plus the floor per timer; counts, sums, min and max stay exact; refusals counted', () => {
+  const agg = new Aggregator();
+  assert.equal(agg.limits.maxTimerValuesTotal, 100_000);
+  for (let t = 0; t < 10_000; t++) for (let v = 1; v <= 1_000; v++) agg.timing(`t.${t}`, v);
+  const snap = agg.swap();
+  assert.equal(snap.timers.size, 10_000);
+  const held = [...snap.timers.values()].reduce((n, timer) => n + timer.values.length, 0);
+  // The first 100 timers fill 1 000 values each (the budget); the 9 900 after them get the floor, 8.
+  assert.equal(held, 100_000 + 9_900 * 8);
+  assert.equal(snap.timers.get('t.0')!.values.length, 1_000);
+  assert.equal(snap.timers.get('t.9999')!.values.length, 8);
+  for (const timer of snap.timers.values()) {
+    assert.equal(timer.count, 1_000);
+    assert.equal(timer.sum, 500_500);
+    assert.equal(timer.min, 1);
+    assert.equal(timer.max, 1_000);
+  }
+  assert.equal(snap.counters.get('hmetrics.dropped.timer_values')!.value, 10_000_000 - held);
+  // The budget is per interval: the next one starts with all of it.
+  for (let v = 0; v < 1_000; v++) agg.timing('t.9999', v);
+  assert.equal(agg.swap().timers.get('t.9999')!.values.length, 1_000);
+});
+
+test('maxTimerValuesTotal: one hot timer keeps its 1 000-value sample; past the budget a timer samples within its size, so percentiles follow what came after', () => {
+  const hot = new Aggregator();
+  for (let i = 0; i < 100_000; i++) hot.timing('hot', i);
+  assert.equal(hot.swap().timers.get('hot')!.values.length, 1_000);
+
+  const agg = new Aggregator({ maxTimerValuesTotal: 1_000 });
+  for (let v = 1; v <= 500; v++) agg.timing('a', v);
+  for (let v = 1; v <= 500; v++) agg.timing('b', v); // the budget is spent
+  for (let i = 0; i < 10_000; i++) agg.timing('a', 1_000);
+  for (let v = 1; v <= 100; v++) agg.timing('c', v); // a timer born past the budget: the floor
+  agg.mergeTimer('b', { count: 4, min: 0, max: 2_000, sum: 2_000, sumSquares: 4e6, values: [0, 0, 0, 2_000] });
+  const snap = agg.swap();
+  const a = snap.timers.get('a')!;
+  assert.equal(a.values.length, 500, 'grows no further, samples within its size');
+  assert.equal(a.count, 10_500);
+  assert.equal(a.sum, 125_250 + 10_000_000);
+  assert.equal(a.min, 1);
+  assert.equal(a.max, 1_000);
+  // 10 000 of 10 500 timings are 1 000: a uniform sample of 500 has its median there.
+  assert.equal(percentileOfSorted(a.values, 50), 1_000);
+  const b = snap.timers.get('b')!;
+  assert.equal(b.values.length, 500, 'mergeTimer obeys the budget too');
+  assert.equal(b.count, 504);
+  assert.equal(b.min, 0);
+  assert.equal(b.max, 2_000);
+  assert.equal(snap.timers.get('c')!.values.length, 8);
+  assert.equal(snap.timers.get('c')!.count, 100);
+  assert.equal(snap.counters.get('hmetrics.dropped.timer_values')!.value, 10_000 + 92 + 4);
+});

@@ -4,6 +4,7 @@ import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
 import { isMainThread } from 'node:worker_threads';
 import { forwardToMainThread } from '../topology/thread-forwarder.js';
+import { TIMER_VALUES_FLOOR } from './timer-sample.js';
 
 /** Limits of the in-process aggregator. */
 export interface AggregatorOptions {
@@ -11,6 +12,12 @@ export interface AggregatorOptions {
   readonly maxSeries?: number;
   /** Timer values kept per series per interval; past it a uniform sample is kept (count, min, max and sum stay exact). @default 1000 */
   readonly maxTimerValues?: number;
+  /**
+   * Timer values kept per interval, all timers together. Past it a timer's sample grows no
+   * further than it is (or `TIMER_VALUES_FLOOR`, 8 values) and samples within that size; count,
+   * sum, min and max stay exact. At most this plus `maxSeries` × 8 values are held. @default 100000
+   */
+  readonly maxTimerValuesTotal?: number;
   /** Distinct set members kept per interval, all sets together (a bound on memory, not per set). @default 100000 */
   readonly maxSetValues?: number;
   /** Clock, epoch ms. @default Date.now */
@@ -18,7 +25,7 @@ export interface AggregatorOptions {
 }
 
 // The worst case these allow, and the whole library's, is worked out in docs/memory.md.
-export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxSetValues: 100_000 } as const;
+export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxTimerValuesTotal: 100_000, maxSetValues: 100_000 } as const;
 
 interface CounterCell { name: string; tags: Tags; value: number; touched: boolean }
 interface GaugeCell { name: string; tags: Tags; value: number; touched: boolean }
@@ -45,6 +52,7 @@ export type AggregatorTap = (kind: 'count' | 'gauge' | 'timing' | 'set', key: st
 export class Aggregator {
   readonly #maxSeries: number;
   readonly #maxTimerValues: number;
+  readonly #maxTimerValuesTotal: number;
   readonly #maxSetValues: number;
   readonly #now: () => number;
   #counters = new Map<string, CounterCell>();
@@ -53,6 +61,7 @@ export class Aggregator {
   #sets = new Map<string, SetCell>();
   #live = 0;
   #setMembers = 0;
+  #timerValues = 0;
   #dropped = { series: 0, timerValues: 0, setValues: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
@@ -66,6 +75,7 @@ export class Aggregator {
   constructor(options: AggregatorOptions = {}) {
     this.#maxSeries = options.maxSeries ?? AGGREGATOR_DEFAULTS.maxSeries;
     this.#maxTimerValues = options.maxTimerValues ?? AGGREGATOR_DEFAULTS.maxTimerValues;
+    this.#maxTimerValuesTotal = options.maxTimerValuesTotal ?? AGGREGATOR_DEFAULTS.maxTimerValuesTotal;
     this.#maxSetValues = options.maxSetValues ?? AGGREGATOR_DEFAULTS.maxSetValues;
     this.#now = options.now ?? Date.now;
     this.#intervalStart = this.#now();
@@ -116,14 +126,7 @@ export class Aggregator {
     if (value > cell.max) cell.max = value;
     cell.sum += value;
     cell.sumSquares += value * value;
-    if (cell.values.length < this.#maxTimerValues) {
-      cell.values.push(value);
-    } else {
-      // Reservoir sampling keeps a uniform sample of everything seen, in bounded memory.
-      const slot = Math.floor(Math.random() * cell.seen);
-      if (slot < this.#maxTimerValues) cell.values[slot] = value;
-      this.#dropped.timerValues++;
-    }
+    this.#keepValue(cell, value);
   }
 
   /** Adds a member to a set (distinct members are counted per interval). */
@@ -166,14 +169,26 @@ export class Aggregator {
     cell.sumSquares += point.sumSquares;
     for (const value of point.values) {
       cell.seen++;
-      if (cell.values.length < this.#maxTimerValues) {
-        cell.values.push(value);
-      } else {
-        const slot = Math.floor(Math.random() * cell.seen);
-        if (slot < this.#maxTimerValues) cell.values[slot] = value;
-        this.#dropped.timerValues++;
-      }
+      this.#keepValue(cell, value);
     }
+  }
+
+  /**
+   * Keeps `value` in the timer's sample (`cell.seen` already counts it). The sample grows to
+   * `maxTimerValues` while the interval's total budget lasts, and past it only to the floor;
+   * a value that cannot grow it takes a random slot with chance size / seen (reservoir
+   * sampling), so the sample stays uniform over everything seen, whatever size it stopped at.
+   */
+  #keepValue(cell: TimerCell, value: number): void {
+    const size = cell.values.length;
+    if (size < this.#maxTimerValues && (this.#timerValues < this.#maxTimerValuesTotal || size < TIMER_VALUES_FLOOR)) {
+      cell.values.push(value);
+      this.#timerValues++;
+      return;
+    }
+    const slot = Math.floor(Math.random() * cell.seen);
+    if (slot < size) cell.values[slot] = value;
+    this.#dropped.timerValues++;
   }
 
   /** The value a gauge holds in the current interval, or undefined when it was not set. */
@@ -193,8 +208,8 @@ export class Aggregator {
   }
 
   /** The caps this aggregator applies; a sink's undelivered data obeys the same (see carry-over.ts). */
-  get limits(): { readonly maxSeries: number; readonly maxTimerValues: number; readonly maxSetValues: number } {
-    return { maxSeries: this.#maxSeries, maxTimerValues: this.#maxTimerValues, maxSetValues: this.#maxSetValues };
+  get limits(): { readonly maxSeries: number; readonly maxTimerValues: number; readonly maxTimerValuesTotal: number; readonly maxSetValues: number } {
+    return { maxSeries: this.#maxSeries, maxTimerValues: this.#maxTimerValues, maxTimerValuesTotal: this.#maxTimerValuesTotal, maxSetValues: this.#maxSetValues };
   }
 
   /** Registers a tap (see `AggregatorTap`); returns the function that removes it. A tap must not throw. */
@@ -256,6 +271,7 @@ export class Aggregator {
     }
     this.#live = 0;
     this.#setMembers = 0;
+    this.#timerValues = 0;
 
     addDropCounter(counters, InternalMetric.droppedSeries, dropped.series);
     addDropCounter(counters, InternalMetric.droppedTimerValues, dropped.timerValues);
@@ -274,6 +290,7 @@ export class Aggregator {
     this.#sets.clear();
     this.#live = 0;
     this.#setMembers = 0;
+    this.#timerValues = 0;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
     this.#intervalStart = this.#now();
   }

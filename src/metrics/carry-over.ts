@@ -1,6 +1,7 @@
 import { InternalMetric } from './names.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
-import { mergeSamples } from './timer-sample.js';
+import { AGGREGATOR_DEFAULTS } from './aggregator.js';
+import { mergeSamples, timerValuesAllowed } from './timer-sample.js';
 
 /**
  * The caps a sink's undelivered data obeys: the aggregator's own (`Aggregator#limits`), so a
@@ -11,6 +12,11 @@ export interface CarryOverLimits {
   readonly maxSeries: number;
   /** Values kept per timer (an equal-mass sample past it; count, sum, min, max stay exact). */
   readonly maxTimerValues: number;
+  /**
+   * Timer values kept, all timers together; past it a held timer's sample grows no further
+   * (a new one gets the floor, `TIMER_VALUES_FLOOR`). @default 100000, the aggregator's default
+   */
+  readonly maxTimerValuesTotal?: number;
   /** Set members kept, all sets together. */
   readonly maxSetValues: number;
 }
@@ -26,11 +32,14 @@ interface MutableSet extends SetPoint { readonly values: Set<string> }
  */
 export class CarryOver {
   readonly #limits: CarryOverLimits;
+  readonly #maxTimerValuesTotal: number;
   #counters = new Map<string, CounterPoint>();
   #gauges = new Map<string, GaugePoint>();
   #timers = new Map<string, TimerPoint>();
   #sets = new Map<string, MutableSet>();
   #setMembers = 0;
+  /** Timer values held, all timers together (bounded by maxTimerValuesTotal, plus the floors). */
+  #timerValues = 0;
   /** Drop counters held: they take no seat (they say what the cap refused). */
   #dropCounters = 0;
   #time = 0;
@@ -39,6 +48,7 @@ export class CarryOver {
 
   constructor(limits: CarryOverLimits) {
     this.#limits = limits;
+    this.#maxTimerValuesTotal = limits.maxTimerValuesTotal ?? AGGREGATOR_DEFAULTS.maxTimerValuesTotal;
   }
 
   /** True when nothing is held. */
@@ -100,6 +110,7 @@ export class CarryOver {
     this.#timers = new Map();
     this.#sets = new Map();
     this.#setMembers = 0;
+    this.#timerValues = 0;
     this.#dropCounters = 0;
     this.#time = 0;
     this.#intervalMs = 0;
@@ -117,6 +128,8 @@ export class CarryOver {
     this.#sets = snapshot.sets as Map<string, MutableSet>;
     this.#setMembers = 0;
     for (const set of this.#sets.values()) this.#setMembers += set.values.size;
+    this.#timerValues = 0;
+    for (const timer of this.#timers.values()) this.#timerValues += timer.values.length;
     this.#dropCounters = 0;
     for (const key of DROP_COUNTERS) if (this.#counters.has(key)) this.#dropCounters++;
     this.#time = snapshot.time;
@@ -129,15 +142,27 @@ export class CarryOver {
     return false;
   }
 
-  #capTimer(point: TimerPoint): TimerPoint {
-    if (point.values.length <= this.#limits.maxTimerValues) return point;
-    this.#dropped.timerValues += point.values.length - this.#limits.maxTimerValues;
-    return { ...point, values: mergeSamples(point, { count: 0, values: [] }, this.#limits.maxTimerValues) };
+  /** The values a timer holding `held` may keep, within `maxTimerValues` and what is left of the total budget. */
+  #allowed(held: number): number {
+    return timerValuesAllowed(held, this.#timerValues, this.#limits.maxTimerValues, this.#maxTimerValuesTotal);
   }
 
+  #capTimer(point: TimerPoint): TimerPoint {
+    const allowed = this.#allowed(0);
+    if (point.values.length <= allowed) {
+      this.#timerValues += point.values.length;
+      return point;
+    }
+    this.#dropped.timerValues += point.values.length - allowed;
+    this.#timerValues += allowed;
+    return { ...point, values: mergeSamples(point, { count: 0, values: [] }, allowed) };
+  }
+
+  /** Merges by weight into a sample of at most `#allowed` values: a smaller one when the budget is short. */
   #mergeTimers(a: TimerPoint, b: TimerPoint): TimerPoint {
-    const values = mergeSamples(a, b, this.#limits.maxTimerValues);
+    const values = mergeSamples(a, b, this.#allowed(a.values.length));
     this.#dropped.timerValues += a.values.length + b.values.length - values.length;
+    this.#timerValues += values.length - a.values.length;
     return {
       name: a.name, tags: a.tags, values,
       count: a.count + b.count,

@@ -6,6 +6,23 @@
  * follow the counts and not the number of values each side happened to keep.
  */
 
+/**
+ * Values a timer may still grow to once its store's total budget (`maxTimerValuesTotal`) is
+ * spent. A timer first seen after the budget ran out keeps enough for a median and a rough
+ * spread, while `maxSeries` timers at the floor (10 000 × 8 = 80 000 values at the defaults)
+ * cost no more than the budget itself: a store holds at most budget + maxSeries × floor values.
+ */
+export const TIMER_VALUES_FLOOR = 8;
+
+/**
+ * How many values a timer that holds `held` of its store's `total` timer values may keep: up to
+ * `maxTimerValues` while the store's budget lasts; past it, what it holds (or the floor) and no more.
+ */
+export function timerValuesAllowed(held: number, total: number, maxTimerValues: number, maxTimerValuesTotal: number): number {
+  const room = maxTimerValuesTotal - (total - held); // the budget left for this timer's own sample
+  return Math.min(maxTimerValues, Math.max(TIMER_VALUES_FLOOR, held, room));
+}
+
 /** A timer's sample: values sorted ascending, standing for `count` timings between them. */
 export interface TimerSample {
   readonly count: number;
