@@ -32,7 +32,7 @@ export interface ReportOptions {
   /** Sample the Node runtime (GC, event loop, memory, CPU). `false` sends only pushed metrics. @default true */
   readonly runtime?: boolean | RuntimeSamplerOptions;
   /**
-   * The aggregator to drain. Its caps (`maxSeries`, `maxTimerValues`, `maxSetValues`) also
+   * The aggregator to drain. Its caps (`maxSeries`, `maxTimerValues`, `maxTimerValuesTotal`, `maxSetValues`) also
    * bound what each failing endpoint keeps for its next delivery (docs/memory.md).
    * @default the process-wide one every hmetrics API feeds
    */
