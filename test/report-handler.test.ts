@@ -4,6 +4,10 @@ import { Aggregator, isReporting, report } from 'hmetrics';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 import { until } from './helpers/wait.js';
 
+// The request timeout otherwise defaults to the interval (20 ms): on a loaded machine a delivery
+// could time out instead of meeting the status these tests are about.
+const SLOW_MACHINE_TIMEOUT = 5_000;
+
 let endpoint: HerokuEndpoint;
 before(async () => { endpoint = await HerokuEndpoint.start(); });
 after(async () => { await endpoint.close(); });
@@ -17,7 +21,7 @@ test('an Error returned by the handler stops the loop and report() rejects with 
       calls++;
       assert.match(err.message, /HTTP 500/);
       return calls === 3 ? stopWith : undefined;
-    }, { runtime: false, interval: 20 }),
+    }, { runtime: false, interval: 20, timeout: SLOW_MACHINE_TIMEOUT }),
     (err: unknown) => err === stopWith,
   );
   assert.equal(calls, 3);
@@ -28,13 +32,13 @@ test('an Error returned by the handler stops the loop and report() rejects with 
 test('a handler that resolves to an Error stops the loop the same way', async () => {
   endpoint.respond = () => ({ status: 502 });
   const stopWith = new Error('async give up');
-  await assert.rejects(report(undefined, endpoint.url(), async () => stopWith, { runtime: false, interval: 20 }), (err: unknown) => err === stopWith);
+  await assert.rejects(report(undefined, endpoint.url(), async () => stopWith, { runtime: false, interval: 20, timeout: SLOW_MACHINE_TIMEOUT }), (err: unknown) => err === stopWith);
   endpoint.respond = () => ({ status: 200 });
 });
 
 test('a handler that throws stops the loop with what it threw, never as an unhandled rejection', async () => {
   endpoint.respond = () => ({ status: 500 });
-  await assert.rejects(report(undefined, endpoint.url(), () => { throw new TypeError('handler bug'); }, { runtime: false, interval: 20 }), /handler bug/);
+  await assert.rejects(report(undefined, endpoint.url(), () => { throw new TypeError('handler bug'); }, { runtime: false, interval: 20, timeout: SLOW_MACHINE_TIMEOUT }), /handler bug/);
   endpoint.respond = () => ({ status: 200 });
 });
 
