@@ -60,7 +60,7 @@ test('a slow async handler is never called concurrently, and delays lose no coun
     // Slower than several intervals: deliveries wait for it.
     await new Promise((resolve) => setTimeout(resolve, 60));
     active--;
-  }, { runtime: false, interval: 10, aggregator });
+  }, { runtime: false, interval: 10, timeout: SLOW_MACHINE_TIMEOUT, aggregator });
   await until(() => endpoint.payloads.length >= before + 2, 10_000, 'recovery');
   clearInterval(producer);
   controller.abort();
@@ -78,7 +78,7 @@ test('a nil handler is allowed: failures are skipped and counters carried', asyn
   aggregator.count('nil.handler', 5);
   const controller = new AbortController();
   const before = endpoint.payloads.length;
-  const done = report(controller.signal, endpoint.url(), undefined, { runtime: false, interval: 15, aggregator });
+  const done = report(controller.signal, endpoint.url(), undefined, { runtime: false, interval: 15, timeout: SLOW_MACHINE_TIMEOUT, aggregator });
   await endpoint.waitForPayloads(before + 1);
   controller.abort();
   await done;
@@ -89,10 +89,10 @@ test('what a stopped loop could not deliver goes out first when report() starts 
   const aggregator = new Aggregator();
   endpoint.respond = () => ({ status: 500 });
   aggregator.count('carried.across.restart', 7);
-  await assert.rejects(report(undefined, endpoint.url('/restart'), () => new Error('stop'), { runtime: false, interval: 10, aggregator }), /stop/);
+  await assert.rejects(report(undefined, endpoint.url('/restart'), () => new Error('stop'), { runtime: false, interval: 10, timeout: SLOW_MACHINE_TIMEOUT, aggregator }), /stop/);
   endpoint.respond = () => ({ status: 200 });
   aggregator.count('carried.across.restart', 1);
   const before = endpoint.payloads.length;
-  await report(AbortSignal.abort(), endpoint.url('/restart'), null, { runtime: false, interval: 10, aggregator });
+  await report(AbortSignal.abort(), endpoint.url('/restart'), null, { runtime: false, interval: 10, timeout: SLOW_MACHINE_TIMEOUT, aggregator });
   assert.equal(endpoint.payloads.slice(before).reduce((s, p) => s + (p.body.counters['carried.across.restart'] ?? 0), 0), 8);
 });
