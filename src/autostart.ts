@@ -1,5 +1,6 @@
 import { load } from '#load';
 import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
+import { isSet, positiveIntegerFromEnv, wantsOtlp } from './env.js';
 import { shared } from './global-state.js';
 import { isReporting } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
@@ -27,12 +28,6 @@ export function intervalFromEnv(env: NodeJS.ProcessEnv): number {
   return REPORT_DEFAULTS.interval;
 }
 
-/** A variable's value as a positive integer, or undefined when it is not one (unset included). */
-export function positiveIntegerFromEnv(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
 
 /** Why onload stays quiet, or undefined when it should start. */
 export function skipReason(env: NodeJS.ProcessEnv): string | undefined {
@@ -53,25 +48,18 @@ const AREAS: readonly {
   wanted(env: NodeJS.ProcessEnv): boolean;
   start(env: NodeJS.ProcessEnv): void;
 }[] = [
-  { name: 'telemetry', roles: ['report'], wanted: (env) => has(env['HMETRICS_TELEMETRY_URL']),
+  { name: 'telemetry', roles: ['report'], wanted: (env) => isSet(env['HMETRICS_TELEMETRY_URL']),
     start: (env) => (load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js')).startTelemetryFromEnv(env) },
-  { name: 'statsd', roles: ['report'], wanted: (env) => has(env['HMETRICS_STATSD_LISTEN']),
+  { name: 'statsd', roles: ['report'], wanted: (env) => isSet(env['HMETRICS_STATSD_LISTEN']),
     start: (env) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
   { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (env) => isTruthy(env['AWS_CSM_ENABLED']) || isTruthy(env['HMETRICS_HTTP_CLIENT']),
     start: (env) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
-  { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (env) => has(env['HMETRICS_PROMETHEUS_LISTEN']),
+  { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (env) => isSet(env['HMETRICS_PROMETHEUS_LISTEN']),
     start: (env) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
 ];
 
-/** True when an OTLP endpoint variable is set (read without loading the OTLP modules). */
-function wantsOtlp(env: NodeJS.ProcessEnv): boolean {
-  return has(env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT']) || has(env['OTEL_EXPORTER_OTLP_ENDPOINT']);
-}
 const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');
 
-function has(value: string | undefined): boolean {
-  return value !== undefined && value.trim() !== '';
-}
 
 function startAreas(env: NodeJS.ProcessEnv, role: Role): void {
   for (const area of AREAS) {

@@ -1,4 +1,5 @@
-import { intervalFromEnv, MIN_LOCAL_INTERVAL, MIN_OVERRIDE_INTERVAL, positiveIntegerFromEnv } from './autostart.js';
+import { intervalFromEnv, MIN_LOCAL_INTERVAL, MIN_OVERRIDE_INTERVAL } from './autostart.js';
+import { isSet, positiveIntegerFromEnv, wantsOtlp } from './env.js';
 import { debug, isTruthy } from './debug.js';
 import { isReporting } from './lock.js';
 import { redactEndpoint } from './redact.js';
@@ -15,16 +16,13 @@ const SINK_OF_SCHEME: Readonly<Record<string, string>> = {
 
 /** Areas onload starts only when asked, and the variable that asks. */
 const OPTIONAL_AREAS = [
-  { name: 'telemetry emitter', variable: 'HMETRICS_TELEMETRY_URL', wanted: (v: string | undefined) => (v ?? '').trim() !== '' },
-  { name: 'statsd receiver', variable: 'HMETRICS_STATSD_LISTEN', wanted: (v: string | undefined) => (v ?? '').trim() !== '' },
+  { name: 'telemetry emitter', variable: 'HMETRICS_TELEMETRY_URL', wanted: isSet },
+  { name: 'statsd receiver', variable: 'HMETRICS_STATSD_LISTEN', wanted: isSet },
   { name: 'AWS CSM', variable: 'AWS_CSM_ENABLED', wanted: isTruthy },
   { name: 'HTTP client monitor', variable: 'HMETRICS_HTTP_CLIENT', wanted: isTruthy },
-  { name: 'Prometheus endpoint', variable: 'HMETRICS_PROMETHEUS_LISTEN', wanted: (v: string | undefined) => wanted(v) },
+  { name: 'Prometheus endpoint', variable: 'HMETRICS_PROMETHEUS_LISTEN', wanted: isSet },
 ] as const;
 
-function wanted(value: string | undefined): boolean {
-  return (value ?? '').trim() !== '';
-}
 
 /**
  * Writes onload's start-up story to the debug log: endpoints (redacted) and their sinks, the
@@ -43,8 +41,7 @@ export function startStory(env: NodeJS.ProcessEnv): string[] {
   const heroku = (env['HEROKU_METRICS_URL'] ?? '').trim();
   if (!own && !heroku) {
     // OTLP and Prometheus tell their own line when they start (where, how often), or why not.
-    const otlp = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'].some((name) => (env[name] ?? '').trim() !== '');
-    const others = [otlp ? 'OTLP from the OTEL_EXPORTER_OTLP_* variables' : '', wanted(env['HMETRICS_PROMETHEUS_LISTEN']) ? 'Prometheus from HMETRICS_PROMETHEUS_LISTEN' : ''].filter(Boolean);
+    const others = [wantsOtlp(env) ? 'OTLP from the OTEL_EXPORTER_OTLP_* variables' : '', isSet(env['HMETRICS_PROMETHEUS_LISTEN']) ? 'Prometheus from HMETRICS_PROMETHEUS_LISTEN' : ''].filter(Boolean);
     lines.push(others.length > 0
       ? `no Heroku, statsd or log endpoint (HMETRICS_URL and HEROKU_METRICS_URL unset); ${others.join(', ')}`
       : 'no report loop: neither HMETRICS_URL nor HEROKU_METRICS_URL is set');

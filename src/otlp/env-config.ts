@@ -1,3 +1,4 @@
+import { isSet, wantsOtlp } from '../env.js';
 import { redactEndpoint } from '../redact.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type OtlpTemporalityPreference } from './options.js';
 
@@ -12,10 +13,6 @@ export interface OtlpEnvConfig {
   readonly options: OtlpOptions;
 }
 
-/** True when the environment asks for an OTLP export at all (an endpoint variable is set). */
-export function wantsOtlp(env: NodeJS.ProcessEnv): boolean {
-  return has(env['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT']) || has(env['OTEL_EXPORTER_OTLP_ENDPOINT']);
-}
 
 /**
  * Reads the OpenTelemetry exporter variables (signal-specific ones win over the generic ones).
@@ -71,9 +68,9 @@ export function otlpConfigFromEnv(env: NodeJS.ProcessEnv, warn: (message: string
 /** The signal-specific variable when set, else the generic one, with the name used. */
 function pick(env: NodeJS.ProcessEnv, suffix: string): { name: string; value: string | undefined } {
   const specific = `OTEL_EXPORTER_OTLP_METRICS_${suffix}`;
-  if (has(env[specific])) return { name: specific, value: env[specific] };
+  if (isSet(env[specific])) return { name: specific, value: env[specific] };
   const generic = `OTEL_EXPORTER_OTLP_${suffix}`;
-  return { name: generic, value: has(env[generic]) ? env[generic] : undefined };
+  return { name: generic, value: isSet(env[generic]) ? env[generic] : undefined };
 }
 
 /** METRICS_ENDPOINT is used as is; the generic ENDPOINT gets `/v1/metrics` appended. */
@@ -131,6 +128,3 @@ function milliseconds(raw: string | undefined, name: string, fallback: number, w
   return fallback;
 }
 
-function has(value: string | undefined): boolean {
-  return value !== undefined && value.trim() !== '';
-}

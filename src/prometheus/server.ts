@@ -3,6 +3,7 @@ import { InvalidOption } from '../errors.js';
 import { PrometheusListenFailed } from './errors.js';
 import { exporter, type PrometheusOptions } from './exporter.js';
 import { contentTypeOf, negotiateFormat, render } from './format.js';
+import { bracketHost } from '../util/ipv6.js';
 
 /** Options of `servePrometheus()`; the exposition options apply when this call creates the exporter. */
 export interface ServePrometheusOptions extends PrometheusOptions {
@@ -72,7 +73,7 @@ export async function servePrometheus(options: ServePrometheusOptions = {}): Pro
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      const where = host === undefined ? `port ${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const where = host === undefined ? `port ${port}` : `${bracketHost(host)}:${port}`;
       const reason = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
       reject(new PrometheusListenFailed(where, reason, { cause: err }));
     };

@@ -1,6 +1,7 @@
 import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption } from '../errors.js';
 import type { Tags } from '../metrics/series.js';
+import { describeValue } from '../util/check.js';
 
 /**
  * How tags reach a statsd server: `dogstatsd` appends `|#k:v,…` to each line (Datadog agent,
@@ -86,7 +87,7 @@ export function resolveConventions(url: URL, options: StatsdConventionOptions): 
     const mode = String(modeSource.value).trim().toLowerCase();
     if ((STATSD_TAGS_MODES as readonly string[]).includes(mode)) tagsMode = mode as StatsdTagsMode;
     else {
-      const got = modeSource.from === 'query' ? 'something else' : describe(modeSource.value);
+      const got = modeSource.from === 'query' ? 'something else' : describeValue(modeSource.value);
       checked({ value: '', problems: [`expected one of ${STATSD_TAGS_MODES.join(', ')}, got ${got}`] }, modeSource);
     }
   }
@@ -149,7 +150,7 @@ function checked<T>(cleaned: Cleaned<T>, source: Source<unknown>): T {
 
 /** Sanitises a prefix; each change is a problem to report. */
 export function cleanPrefix(raw: unknown): Cleaned<string> {
-  if (typeof raw !== 'string') return { value: '', problems: [`expected a string, got ${describe(raw)}`] };
+  if (typeof raw !== 'string') return { value: '', problems: [`expected a string, got ${describeValue(raw)}`] };
   const problems: string[] = [];
   let prefix = raw.trim();
   const bad = prefix.match(PREFIX_CHARS);
@@ -170,7 +171,7 @@ export function parseTags(raw: unknown, separator: string | RegExp): Cleaned<str
   let parts: string[];
   if (typeof raw === 'string') parts = raw.split(separator);
   else if (Array.isArray(raw) && raw.every((tag) => typeof tag === 'string')) parts = raw as string[];
-  else return { value: [], problems: [`expected tag strings (\`key:value\`), got ${describe(raw)}`] };
+  else return { value: [], problems: [`expected tag strings (\`key:value\`), got ${describeValue(raw)}`] };
   const problems: string[] = [];
   const tags: string[] = [];
   // Tags are named by position, not quoted: the list may come from a URL's query string.
@@ -196,7 +197,3 @@ function describeChars(chars: readonly string[]): string {
   return [...new Set(chars)].map((c) => JSON.stringify(c)).join(', ');
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
