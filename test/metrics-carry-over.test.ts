@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Aggregator } from '../src/metrics/aggregator.js';
-import { CarryOver, carryOver } from '../src/metrics/carry-over.js';
+import { CarryOver } from '../src/metrics/carry-over.js';
+import { carryOver } from './helpers/carry.js';
 import { InternalMetric } from '../src/metrics/names.js';
 import { summarizeTimer } from '../src/metrics/timer-stats.js';
 

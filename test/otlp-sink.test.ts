@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, mock, test } from 'node:test';
 import { Aggregator, DeliveryFailed, InvalidOption, type Snapshot } from 'hmetrics';
-import { carryOver } from '../src/metrics/carry-over.js';
+import { carryOver } from './helpers/carry.js';
 import { OtlpExportRejected } from '../src/otlp/errors.js';
 import type { OtlpOptions } from '../src/otlp/options.js';
 import { OtlpSink } from '../src/otlp/sink.js';

@@ -186,11 +186,3 @@ function addDrop(counters: Map<string, CounterPoint>, name: string, value: numbe
   const held = counters.get(name);
   counters.set(name, { name, tags: [], value: (held?.value ?? 0) + value });
 }
-
-/** Folds an undelivered snapshot and the next one into one payload, within `limits`. */
-export function carryOver(older: Snapshot, newer: Snapshot, limits: CarryOverLimits): Snapshot {
-  const store = new CarryOver(limits);
-  store.add(older);
-  store.add(newer);
-  return store.take();
-}
