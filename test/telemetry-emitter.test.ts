@@ -99,7 +99,7 @@ after(async () => {
 
 beforeEach(() => {
   resetForTests();
-  processAggregator.clear();
+  processAggregator.swap(); // start from an empty interval (public API: swap drains it)
   server.received.length = 0;
   server.respond = () => ({ status: 200, body: '{}' });
   errors = [];

@@ -28,7 +28,7 @@ after(async () => {
 
 beforeEach(() => {
   resetForTests();
-  processAggregator.clear();
+  processAggregator.swap(); // start from an empty interval (public API: swap drains it)
   endpoint.payloads.length = 0;
   endpoint.respond = () => ({ status: 200 });
   mock.timers.enable({ apis: ['setTimeout'] });

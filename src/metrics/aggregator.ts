@@ -282,19 +282,6 @@ export class Aggregator {
     return { time, intervalMs, counters, gauges, timers, sets };
   }
 
-  /** Forgets everything, including the current interval (only tests call it). */
-  clear(): void {
-    this.#counters.clear();
-    this.#gauges.clear();
-    this.#timers.clear();
-    this.#sets.clear();
-    this.#live = 0;
-    this.#setMembers = 0;
-    this.#timerValues = 0;
-    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
-    this.#intervalStart = this.#now();
-  }
-
   #taggedKey(name: string, tags: Tags): string {
     let byName = this.#taggedKeys.get(tags);
     if (byName === undefined) {
