@@ -1,9 +1,19 @@
-/** Resolves when `predicate` holds, polling on real I/O turns; rejects after `limitMs` real time. */
+// Captured at load, before any test enables mock.timers, so polling keeps real time.
+const realSetTimeout = globalThis.setTimeout;
+
+/**
+ * Resolves when `predicate` holds; rejects after `limitMs` real time. Polls on a few loop turns
+ * first (most conditions hold after pending I/O), then on real timers growing to 10 ms, so a
+ * long wait does not spin a core that the process under test needs.
+ */
 export async function until(predicate: () => boolean, limitMs = 10_000, what = 'condition'): Promise<void> {
   const started = performance.now();
+  let polls = 0;
   while (!predicate()) {
     if (performance.now() - started > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
+    polls += 1;
+    if (polls <= 8) await new Promise((resolve) => setImmediate(resolve));
+    else await new Promise((resolve) => realSetTimeout(resolve, Math.min(10, polls - 8)));
   }
 }
 
