@@ -11,7 +11,7 @@ import { Aggregator } from '../src/metrics/aggregator.js';
 import { InternalMetric } from '../src/metrics/names.js';
 import { CsmReporter } from '../src/csm/reporter.js';
 import { ACCESS_KEY, SESSION_TOKEN, StsServer, UdpCollector, stable, stsClient } from './helpers/csm-sts.js';
-import { freePort } from './helpers/ports.js';
+import { refusedPort } from './helpers/ports.js';
 import { turns, until } from './helpers/wait.js';
 
 const CLIENT_ID = 'test-app';
@@ -110,7 +110,7 @@ describe('CSM events from a real STS client', () => {
   });
 
   it('reports a refused connection as SdkException on every attempt, and retries exhausted', async () => {
-    const port = await freePort();
+    const port = await refusedPort();
     const { error, events } = await run(stsClient(`http://127.0.0.1:${port}`, { maxAttempts: 2 }), 3);
     assert.equal((error as NodeJS.ErrnoException).code, 'ECONNREFUSED');
     const message = `connect ECONNREFUSED 127.0.0.1:${port}`;

@@ -14,7 +14,7 @@ import { HttpClientMetric } from '../src/metrics/names.js';
 import { HttpPoster } from '../src/transport/http.js';
 import { disableHttpClientMonitor, enableHttpClientMonitor, isHttpClientMonitorEnabled, originHost } from '../src/http-monitor/monitor.js';
 import { selfSignedCert } from './helpers/self-signed-cert.js';
-import { freePort } from './helpers/ports.js';
+import { refusedPort } from './helpers/ports.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -152,7 +152,7 @@ describe('outgoing HTTP monitor', () => {
 
   it('counts a refused connection once, as an error, for http and fetch', async () => {
     enable();
-    const port = await freePort();
+    const port = await refusedPort();
     await assert.rejects(get(`http://127.0.0.1:${port}/`), { code: 'ECONNREFUSED' });
     await assert.rejects(fetch(`http://127.0.0.1:${port}/`), (err: Error) => (err.cause as NodeJS.ErrnoException)?.code === 'ECONNREFUSED');
     await settle();

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { REPORT_DEFAULTS } from 'hmetrics';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 import { PACKAGE_ROOT, runNode, type ChildResult } from './helpers/child.js';
-import { freePort } from './helpers/ports.js';
+import { refusedPort } from './helpers/ports.js';
 
 // SIGTERM in every state of delivery, and endpoints that fail alone (docs/lifecycle.md).
 
@@ -81,7 +81,7 @@ describe('SIGTERM with onload as the sole listener, in every state of delivery',
   });
 
   test('regression: endpoint refusing connections: dies by SIGTERM within the bound; final payload attempted', async (t) => {
-    const port = await freePort();
+    const port = await refusedPort();
     let started = 0;
     const result = await terminateWhen(`http://127.0.0.1:${port}/refused`, () => ++started > 50); // ≈ 2.5 s: two failed intervals
     t.diagnostic(`ended ${Math.round(result.tookMs)} ms after SIGTERM`);
@@ -97,12 +97,12 @@ describe('SIGTERM with onload as the sole listener, in every state of delivery',
 describe('endpoints fail alone', () => {
   test('regression: two endpoints, one refusing: the healthy one receives every interval', async (t) => {
     const healthy = await HerokuEndpoint.start();
-    const refusedPort = await freePort();
+    const downPort = await refusedPort();
     const arrivals: number[] = [];
     let start = 0;
     const result = await runNode({
       args: [...ONLOAD, server],
-      env: { HMETRICS_URL: `${healthy.url()} http://127.0.0.1:${refusedPort}/down`, HMETRICS_INTERVAL: '1000' },
+      env: { HMETRICS_URL: `${healthy.url()} http://127.0.0.1:${downPort}/down`, HMETRICS_INTERVAL: '1000' },
       limitMs: 20_000,
       onStdout: (text, child) => {
         if (!text.includes('listening')) return;

@@ -304,8 +304,8 @@ test('an empty snapshot sends no request', async () => {
 });
 
 test('a refused connection fails the delivery as DeliveryFailed (data kept), not as a settled refusal', async () => {
-  const { freePort } = await import('./helpers/ports.js');
-  const port = await freePort();
+  const { refusedPort } = await import('./helpers/ports.js');
+  const port = await refusedPort();
   const sk = new OtlpSink(new URL(`otlp+http://127.0.0.1:${port}/v1/metrics`), { timeout: 300, percentiles: [] });
   await assert.rejects(sk.deliver(snapshot((a) => a.count('hits', 1)), signal), (err: unknown) => err instanceof DeliveryFailed && !(err instanceof OtlpExportRejected) && /ECONNREFUSED/.test(err.message));
   sk.close();
