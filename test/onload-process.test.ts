@@ -14,6 +14,17 @@ const ONLOAD = ['--import', 'hmetrics/onload'];
 /** Prints what the process still holds open just before it would exit. */
 const HANDLES = `process.on('beforeExit', () => console.log('handles=' + JSON.stringify(process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap'))));`;
 
+/**
+ * An app that stays alive until hmetrics writes `text` to `stream` (its first interval's line),
+ * then lets the process end naturally: a test of "one line per interval and one at exit" that
+ * depends on no timing margin.
+ */
+function untilWritten(stream: 'stdout' | 'stderr', text: string): string {
+  return `const keep = setInterval(() => {}, 1000);
+    const write = process.${stream}.write.bind(process.${stream});
+    process.${stream}.write = (chunk, ...rest) => { if (String(chunk).includes(${JSON.stringify(text)})) clearInterval(keep); return write(chunk, ...rest); };`;
+}
+
 function payloadsFor(path: string) {
   return endpoint.payloads.filter((p) => p.path === path);
 }
@@ -75,7 +86,8 @@ describe('onload in a child process', () => {
     const url = `http://bob:pa55word@127.0.0.1:${failing.port}/token-abc123?key=qwerty`;
     for (const env of [{ HMETRICS_VERBOSE: '1' }, { NODE_DEBUG: 'http2,hmetrics' }]) {
       const result = await runNode({
-        args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1600)'],
+        // The app lives until the interval's failure is logged, then ends: no timing margin.
+        args: [...ONLOAD, '-e', untilWritten('stderr', 'HTTP 500')],
         env: { HEROKU_METRICS_URL: url, HMETRICS_INTERVAL: '1000', ...env },
       });
       assert.equal(result.code, 0);
@@ -128,7 +140,7 @@ describe('onload in a child process', () => {
 
   test('HMETRICS_URL=log: writes one l2met line per interval on stdout, with source=$DYNO, and one at exit', async () => {
     const result = await runNode({
-      args: [...ONLOAD, '-e', 'setTimeout(() => {}, 1300)'],
+      args: [...ONLOAD, '-e', untilWritten('stdout', 'count#')],
       env: { HMETRICS_URL: 'log:', HMETRICS_INTERVAL: '1000', DYNO: 'web.1' },
     });
     assert.equal(result.code, 0);
