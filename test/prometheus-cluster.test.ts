@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from './helpers/child.js';
 import { parseExposition } from './helpers/exposition.js';
-import { freePort } from './helpers/ports.js';
 
 const APP = fileURLToPath(new URL('./helpers/cluster-app.js', import.meta.url));
 
@@ -29,14 +28,23 @@ describe('cluster: the primary\'s endpoint serves the whole process tree', () =>
   };
 
   before(async () => {
-    port = await freePort();
+    // Port 0: the primary picks a free port and says which in its verbose start line.
+    let stderr = '';
     app = spawn(process.execPath, ['--import', 'hmetrics/onload', APP], {
       cwd: PACKAGE_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', CLUSTER_APP: '1', HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}` },
-      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { PATH: process.env['PATH'] ?? '', CLUSTER_APP: '1', HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0', HMETRICS_VERBOSE: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     app.stdout!.setEncoding('utf8').on('data', (t: string) => { stdout += t; });
+    app.stderr!.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
     await waitFor('ready');
+    const started = Date.now();
+    let served: RegExpExecArray | null = null;
+    while (!(served = /serving \/metrics on \S*?:(\d+)/.exec(stderr))) {
+      if (Date.now() - started > 15_000) throw new Error(`no "serving /metrics" line in ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    port = Number(served[1]);
   });
 
   after(() => {
