@@ -25,6 +25,8 @@ export interface SuperviseOptions {
   readonly now?: () => number;
   /** The loop to supervise; tests substitute their own. @default report */
   readonly run?: typeof reportFunction;
+  /** The start story has told why the endpoint is refused already: a fatal stop says nothing more. @default false */
+  readonly fatalTold?: boolean;
   /** More options for each run (the OTLP export's timeout and `otlp`). @default {} */
   readonly reportOptions?: ReportOptions;
 }
@@ -80,7 +82,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
       } catch (err) {
         const error = err as Error;
         if (isFatalError(error)) {
-          debug(`stopped: ${error.message}`);
+          if (!options.fatalTold) debug(`stopped: ${error.message}`);
           return;
         }
         if ((error as { code?: string }).code === 'ERR_HMETRICS_ALREADY_STARTED') {
