@@ -3,7 +3,8 @@ import { request, Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { InvalidOption, PrometheusListenFailed, servePrometheus, stopPrometheus, type PrometheusServer } from 'hmetrics';
-import { notServingReason, parseListen } from '../src/prometheus/from-env.js';
+import { tryListenAddress as parseListen } from '../src/config/listen-address.js';
+import { notServingReason } from '../src/prometheus/from-env.js';
 import { runNode } from './helpers/child.js';
 import { freePort } from './helpers/ports.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
@@ -119,9 +120,9 @@ describe('servePrometheus()', () => {
 });
 
 describe('HMETRICS_PROMETHEUS_LISTEN', () => {
-  test('parses [host:]port', () => {
+  test('parses port, host:port and [v6]:port (the one listen-address rule)', () => {
     assert.deepEqual(parseListen('9464'), { port: 9464 });
-    assert.deepEqual(parseListen(' :9464 '), { port: 9464 });
+    assert.equal(parseListen(' :9464 '), undefined, 'no empty host: write 9464 or 0.0.0.0:9464');
     assert.deepEqual(parseListen('127.0.0.1:9464'), { host: '127.0.0.1', port: 9464 });
     assert.deepEqual(parseListen('[::1]:9464'), { host: '::1', port: 9464 });
     assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
