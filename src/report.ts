@@ -86,7 +86,7 @@ export async function report(
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
     const ownsProcess = settings.aggregator === processAggregator;
     if (ownsProcess) attachReceivers(processAggregator, settings.interval);
-    const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles, otlp: settings.otlp });
+    const sinks = createSinks(urls, { timeout: settings.timeout, interval: settings.interval, percentiles: settings.percentiles, otlp: settings.otlp });
     outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;
       const carry = undelivered.get(key) ?? new CarryOver(settings.aggregator.limits);
