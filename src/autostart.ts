@@ -57,7 +57,7 @@ type StartedHolder = { started?: Supervisor | null };
  * What `import 'hmetrics/onload'` does. Idempotent across loads and package copies;
  * never throws; silent unless HMETRICS_VERBOSE or NODE_DEBUG=hmetrics.
  */
-export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | undefined {
+export function autostart(env: NodeJS.ProcessEnv): Supervisor | undefined {
   const holder = shared<StartedHolder>('onload', () => ({}));
   if (holder.started !== undefined) return holder.started ?? undefined;
   holder.started = null;

@@ -1,3 +1,5 @@
+import { processEnv } from './config/process-env.js';
+
 /**
  * hmetrics is silent unless asked: `HMETRICS_VERBOSE` truthy or `NODE_DEBUG` naming `hmetrics`.
  * Then messages go to stderr prefixed `[hmetrics]`. Nothing here ever throws.
@@ -8,7 +10,7 @@ export function isTruthy(value: string | undefined): boolean {
   return v !== '' && v !== '0' && v !== 'false' && v !== 'no' && v !== 'off';
 }
 
-export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+export function debugEnabled(env: NodeJS.ProcessEnv = processEnv()): boolean {
   return isTruthy(env['HMETRICS_VERBOSE']) || /(^|[\s,])hmetrics($|[\s,])/i.test(env['NODE_DEBUG'] ?? '');
 }
 
