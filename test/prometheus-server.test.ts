@@ -229,7 +229,7 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
       assert.equal(quiet.stderr, '');
       const bad = await runNode({ args: app, env: { HMETRICS_PROMETHEUS_LISTEN: 'nope', HMETRICS_VERBOSE: '1' } });
       assert.equal(bad.code, 0);
-      assert.match(bad.stderr, /^\[hmetrics\] prometheus not started: HMETRICS_PROMETHEUS_LISTEN should be \[host:\]port, got "nope"$/m);
+      assert.match(bad.stderr, /^\[hmetrics\] prometheus not started: Expected `HMETRICS_PROMETHEUS_LISTEN` to be a port, host:port or \[v6\]:port with a port from 0 to 65535, got "nope"$/m);
       assert.equal(bad.stderr.split('\n').filter((line) => /prometheus/.test(line) && !/^\[hmetrics\] (no Heroku|not started:)/.test(line)).length, 1, bad.stderr);
     } finally {
       blocker.close();
