@@ -37,7 +37,7 @@ describe('durations: one parser, a floor and a ceiling of 2147483647 ms', () => 
   test('each duration variable above the ceiling falls back to its documented default, with a note', () => {
     const interval = intervalFromEnv({ HMETRICS_INTERVAL: TOO_LONG });
     assert.equal(interval.value, 20_000);
-    assert.deepEqual(interval.notes, [`HMETRICS_INTERVAL="${TOO_LONG}" ignored: above 2147483647 ms, the longest delay a Node timer holds`]);
+    assert.deepEqual(interval.notes, [`HMETRICS_INTERVAL="${TOO_LONG}" ignored: above 2147483647 ms, the longest delay a Node timer holds; using 20000 ms (the default)`]);
     const override = intervalFromEnv({ METRICS_INTERVAL_OVERRIDE: TOO_LONG });
     assert.equal(override.value, 20_000);
     assert.match(override.notes[0]!, /^METRICS_INTERVAL_OVERRIDE="3000000000" ignored: above 2147483647 ms/);
@@ -51,7 +51,7 @@ describe('durations: one parser, a floor and a ceiling of 2147483647 ms', () => 
     assert.equal(otlp.timeout, 10_000);
     assert.deepEqual(warnings.sort(), [
       `OTEL_EXPORTER_OTLP_TIMEOUT="${TOO_LONG}" ignored: above 2147483647 ms, the longest delay a Node timer holds; using 10000`,
-      `OTEL_METRIC_EXPORT_INTERVAL="${TOO_LONG}" ignored: above 2147483647 ms, the longest delay a Node timer holds`,
+      `OTEL_METRIC_EXPORT_INTERVAL="${TOO_LONG}" ignored: above 2147483647 ms, the longest delay a Node timer holds; using 60000 ms (the default)`,
     ]);
     assert.deepEqual(readDuration('X', ' 1.5 ', { fallback: 'y' }), { value: undefined, note: 'X="1.5" ignored: not a positive integer of milliseconds; using y' });
     assert.deepEqual(readDuration('X', '-5', {}), { value: undefined, note: 'X="-5" ignored: not a positive integer of milliseconds' });
@@ -64,6 +64,14 @@ describe('durations: one parser, a floor and a ceiling of 2147483647 ms', () => 
     assert.deepEqual(both.notes, ['HMETRICS_INTERVAL=3000 ignored: OTEL_METRIC_EXPORT_INTERVAL takes precedence']);
     assert.equal(otlpIntervalFromEnv({ METRICS_INTERVAL_OVERRIDE: '30000' }).value, 60_000, "Heroku's override is not OTLP's");
     assert.equal(otlpIntervalFromEnv({ HMETRICS_INTERVAL: '200' }).value, 1000, 'the same 1 s floor');
+  });
+
+  test('verbose names the OTLP cadence and the variable it came from', async () => {
+    const result = await runNode({
+      args: ['--import', 'hmetrics/onload', '-e', '0'],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', HMETRICS_INTERVAL: '3000', HMETRICS_VERBOSE: '1' },
+    });
+    assert.match(result.stderr, /\[hmetrics\] OTLP export to otlp\+http:\/\/127\.0\.0\.1:9\/… every 3000 ms \(from HMETRICS_INTERVAL; first export after one interval;/);
   });
 
   test('regression: HMETRICS_INTERVAL=3000000000 is not a 1 ms loop (no POST storm, no TimeoutOverflowWarning)', async () => {

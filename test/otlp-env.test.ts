@@ -91,7 +91,7 @@ test('malformed values: one line each and the documented fallback', () => {
     [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' }, /must be gzip or none.*uncompressed/, (c) => assert.equal(c.options.compression, undefined)],
     [{ OTEL_EXPORTER_OTLP_TIMEOUT: '-5' }, /OTEL_EXPORTER_OTLP_TIMEOUT="-5" ignored: not a positive integer of milliseconds; using 10000/, (c) => assert.equal(c.timeout, 10_000)],
     [{ OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '1e3' }, /OTEL_EXPORTER_OTLP_METRICS_TIMEOUT="1e3" ignored/, (c) => assert.equal(c.timeout, 10_000)],
-    [{ OTEL_METRIC_EXPORT_INTERVAL: '0' }, /OTEL_METRIC_EXPORT_INTERVAL="0" ignored: not a positive integer of milliseconds/, (c) => assert.equal(c.interval.value, 60_000)],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: '0' }, /OTEL_METRIC_EXPORT_INTERVAL="0" ignored: not a positive integer of milliseconds; using 60000 ms \(the default\)/, (c) => assert.equal(c.interval.value, 60_000)],
     [{ OTEL_METRIC_EXPORT_INTERVAL: 'soon' }, /OTEL_METRIC_EXPORT_INTERVAL/, (c) => assert.equal(c.interval.value, 60_000)],
     [{ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'both' }, /cumulative, delta or lowmemory.*using cumulative/, (c) => assert.equal(c.options.temporality, undefined)],
     [{ OTEL_RESOURCE_ATTRIBUTES: 'ok=1,broken,=novalue,bad=%E0%A4%A' }, /OTEL_RESOURCE_ATTRIBUTES: entry 2 .*skipped/, (c) => assert.deepEqual(c.options.resourceAttributes, { ok: '1' })],

@@ -105,16 +105,20 @@ export function otlpIntervalFromEnv(env: NodeJS.ProcessEnv): Sourced<number> {
 /** The first variable of `rules` that gives a usable duration, else `fallback`; notes for the rest. */
 function firstDuration(env: NodeJS.ProcessEnv, rules: readonly (readonly [string, number, string])[], fallback: number): Sourced<number> {
   const notes: string[] = [];
+  const refused: string[] = [];
   let chosen: { value: number; source: string; why: string } | undefined;
   for (const [index, [variable, floor, floorName]] of rules.entries()) {
     const reading = readDuration(variable, env[variable], { floor, floorName });
     if (reading.value === undefined) {
-      if (reading.note) notes.push(reading.note);
+      if (reading.note) refused.push(reading.note);
     } else if (chosen !== undefined) {
       notes.push(`${variable}=${env[variable]!.trim()} ignored: ${chosen.source} takes precedence`);
     } else {
       chosen = { value: reading.value, source: variable, why: reading.note ?? `from ${variable}` };
     }
   }
-  return { value: chosen?.value ?? fallback, source: chosen?.source ?? 'default', why: chosen?.why ?? 'default', notes };
+  const value = chosen?.value ?? fallback;
+  // A refused value names what is used instead: the next variable's value, or the default.
+  const using = `; using ${value} ms${chosen ? ` from ${chosen.source}` : ' (the default)'}`;
+  return { value, source: chosen?.source ?? 'default', why: chosen?.why ?? 'default', notes: [...refused.map((note) => note + using), ...notes] };
 }
