@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { init, report, startEmitting } from 'hmetrics';
+import { readCount } from '../src/config/count.js';
 import { checkDuration, MAX_DURATION, readDuration } from '../src/config/duration.js';
 import { endpointFromEnv, missingSchemeHint } from '../src/config/endpoint.js';
 import { describeBind, parseListenAddress } from '../src/config/listen-address.js';
@@ -136,6 +137,16 @@ describe('listen addresses: one parser for every listener', () => {
     });
     assert.match(again.stderr, /statsd receiver listening on 127\.0\.0\.1:\d+/);
     assert.match(again.stderr, /prometheus: serving \/metrics on \[::1\]:\d+/);
+  });
+});
+
+describe('counts', () => {
+  test('a positive safe integer, else an error naming the variable', () => {
+    assert.deepEqual(readCount('N', ' 500 '), { value: 500 });
+    assert.deepEqual(readCount('N', undefined), { value: undefined });
+    for (const bad of ['0', '-1', '1.5', '1e3', 'lots', '9007199254740993']) {
+      assert.equal(readCount('N', bad).error, `N must be a positive integer, got ${JSON.stringify(bad)}`, bad);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { readCount } from '../config/count.js';
 import { endpointFromEnv, endpointParts } from '../config/endpoint.js';
 import { describeBind, parseListenAddress } from '../config/listen-address.js';
 import { debug } from '../debug.js';
@@ -22,12 +23,12 @@ export function startStatsdFromEnv(env: NodeJS.ProcessEnv): void {
     // The one listen-address rule (docs/configuration.md); a bare port binds 127.0.0.1.
     const written = parseListenAddress(raw, 'HMETRICS_STATSD_LISTEN');
     const address = { host: written.host ?? RECEIVER_DEFAULTS.host, port: written.port };
-    const maxSeriesText = env['HMETRICS_STATSD_MAX_SERIES']?.trim();
-    const maxSeries = maxSeriesText ? Number(maxSeriesText) : RECEIVER_DEFAULTS.maxSeries;
-    if (!Number.isSafeInteger(maxSeries) || maxSeries <= 0) {
-      debug(`statsd receiver not started: HMETRICS_STATSD_MAX_SERIES must be a positive integer, got ${JSON.stringify(maxSeriesText)}`);
+    const maxSeriesSetting = readCount('HMETRICS_STATSD_MAX_SERIES', env['HMETRICS_STATSD_MAX_SERIES']);
+    if (maxSeriesSetting.error !== undefined) {
+      debug(`statsd receiver not started: ${maxSeriesSetting.error}`);
       return;
     }
+    const maxSeries = maxSeriesSetting.value ?? RECEIVER_DEFAULTS.maxSeries;
     const endpoints = endpointParts(endpointFromEnv(env).value);
     const forwarderOnly = endpoints.length > 0 && endpoints.every((e) => e.toLowerCase().startsWith('udp:'));
     holder().running = listen({ ...address, maxSeries, counterRates: !forwarderOnly }).then(
