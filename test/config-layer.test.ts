@@ -3,7 +3,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { init, report, startEmitting } from 'hmetrics';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readCount } from '../src/config/count.js';
+import { parseCsmAddress } from '../src/csm/address.js';
 import { checkDuration, MAX_DURATION, readDuration } from '../src/config/duration.js';
 import { endpointFromEnv, missingSchemeHint } from '../src/config/endpoint.js';
 import { describeBind, parseListenAddress } from '../src/config/listen-address.js';
@@ -103,6 +106,10 @@ describe('listen addresses: one parser for every listener', () => {
     for (const bad of ['', 'abc', '[::1]', '[::1]8125', '[127.0.0.1]:1', '8125x', '99999', 'host:', '-1', 'a:b:c']) {
       assert.throws(() => parseListenAddress(bad), { name: 'InvalidOption' }, bad);
     }
+    // CSM addresses: the same rule, with a host and a port ≥ 1 required.
+    assert.deepEqual(parseCsmAddress('[::1]:31000'), { host: '::1', port: 31000, family: 'udp6' });
+    assert.deepEqual(parseCsmAddress('127.0.0.1:31000'), { host: '127.0.0.1', port: 31000, family: 'udp4' });
+    for (const bad of ['::1:31000', ':31000', '31000', '127.0.0.1:0']) assert.throws(() => parseCsmAddress(bad), { name: 'InvalidOption' }, bad);
     assert.equal(describeBind('::', 9464), 'port 9464 on all interfaces');
     assert.equal(describeBind('0.0.0.0', 9464), 'port 9464 on all interfaces');
     assert.equal(describeBind('::1', 9464), '[::1]:9464');
@@ -172,9 +179,19 @@ describe('the endpoint rule, written once', () => {
     assert.equal(told.filter((line) => line.includes('did you mean')).length, 1, 'said once');
   });
 
-  test('hmetrics receive on a busy port suggests --port 0 or another port', () => {
+  test('hmetrics receive on a busy port suggests --port 0 or another port', async () => {
     const busy = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
     assert.equal(listenFailure(busy, 8126), 'port 8126 is already in use (EADDRINUSE; another receiver?); try --port 0 for a free port, or --port 8127');
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const result = await runNode({ args: ['dist/src/cli/main.js', 'receive', '--port', String(port)] });
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr, `hmetrics: cannot listen on 127.0.0.1:${port}: port ${port} is already in use (EADDRINUSE; another receiver?); try --port 0 for a free port, or --port ${port + 1}\n`);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 });
 
