@@ -10,7 +10,7 @@ import { ReportLoop, Outlet } from './report-loop.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
 import { createSinks, parseEndpoints } from './sinks/endpoints.js';
 import { attachReceivers, collectThreadsNow } from './topology/receivers.js';
-import { checkDuration } from './config/duration.js';
+import { checkDuration } from './config/check-duration.js';
 import { describeValue } from './util/check.js';
 
 /**

@@ -1,7 +1,6 @@
 import { load } from '#load';
 import { debug } from './debug.js';
-import { POLICIES } from './delivery/policies.js';
-import { backoffDelay as delayOf } from './delivery/policy.js';
+import { backoffDelay as delayOf, POLICIES } from './delivery/backoff.js';
 import type { report as reportFunction, ReportOptions } from './report.js';
 
 // The loop's modules load at the loop's first turn, not at import (startup cost of onload).

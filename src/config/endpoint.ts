@@ -1,21 +1,4 @@
-/** Where onload's report endpoint came from: the one rule, `HMETRICS_URL` first, then `HEROKU_METRICS_URL`. */
-export interface EndpointSetting {
-  /** The endpoint text, trimmed; '' when neither variable is set. Never printed as is (redactEndpoint). */
-  readonly value: string;
-  /** The variable it came from; undefined when neither is set. */
-  readonly variable: 'HMETRICS_URL' | 'HEROKU_METRICS_URL' | undefined;
-  /** True when both are set: HEROKU_METRICS_URL is then ignored (verbose says so). */
-  readonly shadowed: boolean;
-}
-
-/** `HMETRICS_URL || HEROKU_METRICS_URL`, written once. */
-export function endpointFromEnv(env: NodeJS.ProcessEnv): EndpointSetting {
-  const own = (env['HMETRICS_URL'] ?? '').trim();
-  const heroku = (env['HEROKU_METRICS_URL'] ?? '').trim();
-  if (own) return { value: own, variable: 'HMETRICS_URL', shadowed: heroku !== '' };
-  if (heroku) return { value: heroku, variable: 'HEROKU_METRICS_URL', shadowed: false };
-  return { value: '', variable: undefined, shadowed: false };
-}
+// Endpoint text helpers that only a report loop or verbose mode needs (onload's import never loads them).
 
 /** The endpoint's parts (space-separated URLs). */
 export function endpointParts(value: string): string[] {

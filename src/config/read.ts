@@ -1,11 +1,44 @@
-import { isTruthy } from '../debug.js';
 import { REPORT_DEFAULTS } from '../report-defaults.js';
 import { readDuration } from './duration.js';
-import { endpointFromEnv, type EndpointSetting } from './endpoint.js';
 
 // onload's environment, read once into a typed configuration that says where each value came
 // from; the verbose start story prints from it (docs/configuration.md lists every variable).
 // Kept light: onload loads it at import time.
+
+/**
+ * The process's environment, for the areas that read it outside onload's start (the log sink's
+ * `DYNO`, statsd conventions, OTLP's resource, the cluster marker, debug). With the entry point,
+ * the one place `process.env` is named: a test keeps it so.
+ */
+export function processEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/** True for anything but blank, `0`, `false`, `no`, `off` (any case). */
+export function isTruthy(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  return v !== '' && v !== '0' && v !== 'false' && v !== 'no' && v !== 'off';
+}
+
+/** Where onload's report endpoint came from: the one rule, `HMETRICS_URL` first, then `HEROKU_METRICS_URL`. */
+export interface EndpointSetting {
+  /** The endpoint text, trimmed; '' when neither variable is set. Never printed as is (redactEndpoint). */
+  readonly value: string;
+  /** The variable it came from; undefined when neither is set. */
+  readonly variable: 'HMETRICS_URL' | 'HEROKU_METRICS_URL' | undefined;
+  /** True when both are set: HEROKU_METRICS_URL is then ignored (verbose says so). */
+  readonly shadowed: boolean;
+}
+
+/** `HMETRICS_URL || HEROKU_METRICS_URL`, written once. */
+export function endpointFromEnv(env: NodeJS.ProcessEnv): EndpointSetting {
+  const own = (env['HMETRICS_URL'] ?? '').trim();
+  const heroku = (env['HEROKU_METRICS_URL'] ?? '').trim();
+  if (own) return { value: own, variable: 'HMETRICS_URL', shadowed: heroku !== '' };
+  if (heroku) return { value: heroku, variable: 'HEROKU_METRICS_URL', shadowed: false };
+  return { value: '', variable: undefined, shadowed: false };
+}
 
 /** True when a variable is set to something other than blanks. */
 export function isSet(value: string | undefined): boolean {

@@ -1,8 +1,7 @@
 import type { Socket } from 'node:dgram';
 import { debug } from '../debug.js';
 import type { CsmTarget } from './address.js';
-import { POLICIES } from '../delivery/policies.js';
-import { backoffDelay } from '../delivery/policy.js';
+import { backoffDelay, POLICIES } from '../delivery/backoff.js';
 
 /** Why a datagram was not sent. */
 export type DropReason = 'queue_full' | 'too_large' | 'send_error';

@@ -1,7 +1,7 @@
 // The one `Retry-After` parser (RFC 9110 §10.2.3): `delay-seconds` (one or more digits) or an
 // HTTP-date (IMF-fixdate, or the obsolete RFC 850 and asctime forms a recipient must accept).
 // Anything else — `-5`, `1.5`, `soon`, an ISO date — is invalid. What a wait does with it is
-// the delivery policy's business (policy.ts), not the parser's.
+// the delivery policy's business (retry.ts), not the parser's.
 
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';

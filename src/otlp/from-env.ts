@@ -1,4 +1,4 @@
-import { endpointFromEnv } from '../config/endpoint.js';
+import { endpointFromEnv } from '../config/read.js';
 import { debug } from '../debug.js';
 import { redactEndpoint } from '../redact.js';
 import type { ReportOptions } from '../report.js';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Attributes, AttributeValue } from './model.js';
 import type { ResolvedOtlpOptions } from './options.js';
 import { VERSION } from '../version.js';
-import { processEnv } from '../config/process-env.js';
+import { processEnv } from '../config/read.js';
 
 /** hmetrics' version. */
 export function hmetricsVersion(): string {

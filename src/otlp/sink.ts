@@ -12,8 +12,8 @@ import type { Attributes } from './model.js';
 import { resolveOtlpOptions, type OtlpOptions, type ResolvedOtlpOptions } from './options.js';
 import { buildResource, hmetricsVersion } from './resource.js';
 import { readPartialSuccess } from './response.js';
-import { POLICIES } from '../delivery/policies.js';
-import { retryWait } from '../delivery/policy.js';
+import { POLICIES } from '../delivery/backoff.js';
+import { retryWait } from '../delivery/retry.js';
 import { sleep } from '../util/time.js';
 
 /** Statuses the OTLP spec calls retryable. */
@@ -29,7 +29,7 @@ export const DEFAULT_METRICS_PATH = '/v1/metrics';
  * OTLP/HTTP metrics export (`otlp+http://host:4318/v1/metrics`, `otlp+https://…`): one
  * `ExportMetricsServiceRequest` per delivery, protobuf (default) or JSON, optionally gzipped.
  * Retries 429/502/503/504 within the delivery's timeout by the OTLP delivery policy
- * (src/delivery/policies.ts: `Retry-After` or exponential backoff, never sooner than 1 s, a
+ * (src/delivery/backoff.ts and retry.ts: `Retry-After` or exponential backoff, never sooner than 1 s, a
  * `Retry-After` capped by the interval); a network error is not retried within the delivery
  * (the next interval does, with the data carried over; an exit flush costs one attempt); other 4xx
  * answers are not retried and their data is dropped (`OtlpExportRejected`), as the spec says;

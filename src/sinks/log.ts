@@ -2,7 +2,7 @@ import { formatNumber } from '../metrics/format-number.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { flatten } from './flatten.js';
 import type { Sink, SinkOptions } from './sink.js';
-import { processEnv } from '../config/process-env.js';
+import { processEnv } from '../config/read.js';
 
 /** Where log lines go; tests pass their own. */
 export type LineWriter = (line: string) => void;

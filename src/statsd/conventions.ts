@@ -2,7 +2,7 @@ import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption } from '../errors.js';
 import type { Tags } from '../metrics/series.js';
 import { describeValue } from '../util/check.js';
-import { processEnv } from '../config/process-env.js';
+import { processEnv } from '../config/read.js';
 
 /**
  * How tags reach a statsd server: `dogstatsd` appends `|#k:v,…` to each line (Datadog agent,

@@ -1,5 +1,6 @@
 import { readCount } from '../config/count.js';
-import { endpointFromEnv, endpointParts } from '../config/endpoint.js';
+import { endpointParts } from '../config/endpoint.js';
+import { endpointFromEnv } from '../config/read.js';
 import { describeBind, parseListenAddress } from '../config/listen-address.js';
 import { debug } from '../debug.js';
 import { shared } from '../global-state.js';

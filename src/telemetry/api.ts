@@ -1,7 +1,7 @@
 import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption, type HmetricsError } from '../errors.js';
 import { redactEndpoint } from '../redact.js';
-import { checkDuration } from '../config/duration.js';
+import { checkDuration } from '../config/check-duration.js';
 import { checkInteger, describeValue } from '../util/check.js';
 import { BUFFER_DEFAULTS, TelemetryBuffer } from './buffer.js';
 import { load } from '#load';

@@ -1,4 +1,4 @@
-import { POLICIES } from '../delivery/policies.js';
+import { POLICIES } from '../delivery/backoff.js';
 
 /**
  * The emitter's defaults, apart from the emitter itself: the buffer API validates options with

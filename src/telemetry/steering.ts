@@ -3,8 +3,8 @@
  * `{"next_update": ns, "stop": bool, "error": string, "disable_keys": [], "enable_keys": []}`.
  * Everything here is pure, so the rules are tested without a server.
  */
-import { POLICIES } from '../delivery/policies.js';
-import { retryWait } from '../delivery/policy.js';
+import { POLICIES } from '../delivery/backoff.js';
+import { retryWait } from '../delivery/retry.js';
 
 /** Cadence limits, in ms. */
 export const CADENCE = {

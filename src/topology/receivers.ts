@@ -5,7 +5,7 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import { ClusterReceiver } from './cluster-receiver.js';
 import { PRIMARY_ENV } from './role.js';
 import { ThreadReceiver } from './thread-receiver.js';
-import { processEnv } from '../config/process-env.js';
+import { processEnv } from '../config/read.js';
 
 
 function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver } {
