@@ -6,7 +6,7 @@
 import { autostart } from '../src/autostart.js';
 
 try {
-  autostart();
+  autostart(process.env); // the environment is read here, once, by src/config
 } catch {
   // Never harm the host: a failure to start is not the app's problem.
 }

@@ -1,40 +1,17 @@
 import { load } from '#load';
-import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
-import { isSet, positiveIntegerFromEnv, wantsOtlp } from './env.js';
+import { readConfig, type Config } from './config/read.js';
+import { debug, debugEnabled, resetDebug } from './debug.js';
 import { shared } from './global-state.js';
 import { isReporting } from './lock.js';
-import { REPORT_DEFAULTS } from './report-defaults.js';
 import { installShutdownFlush } from './shutdown.js';
 import { supervise, type Supervisor } from './supervisor.js';
 import { topologyRole, type Role } from './topology/start.js';
 
 // onload loads only what the environment asks for: every module costs startup time and, past
-// a point, the first scavenge's worth of RSS (measured over bare node: loading everything at
-// import, 53 modules, +40 ms and +8.7 MB; this way, 7 modules, +14 ms and +2.1 MB).
+// a point, the first scavenge's worth of RSS (about 0.8 ms and 0.4 MB per file; bench/startup.bench.ts
+// measures each case). The environment is read once, here, into src/config's typed configuration.
 // require() of our ESM files is synchronous on Node >= 20.19, so whatever starts here (a CSM
 // reporter, say) exists before the app's own code runs.
-
-/** Heroku's floor for `METRICS_INTERVAL_OVERRIDE`. */
-export const MIN_OVERRIDE_INTERVAL = 10_000;
-/** Floor for `HMETRICS_INTERVAL`, our own override for local runs and demos. */
-export const MIN_LOCAL_INTERVAL = 1_000;
-
-/** The interval `onload` uses, from the environment. Invalid values fall back to the default. */
-export function intervalFromEnv(env: NodeJS.ProcessEnv): number {
-  const local = positiveIntegerFromEnv(env['HMETRICS_INTERVAL']);
-  if (local !== undefined) return Math.max(MIN_LOCAL_INTERVAL, local);
-  const override = positiveIntegerFromEnv(env['METRICS_INTERVAL_OVERRIDE']);
-  if (override !== undefined) return Math.max(MIN_OVERRIDE_INTERVAL, override);
-  return REPORT_DEFAULTS.interval;
-}
-
-
-/** Why onload stays quiet, or undefined when it should start. */
-export function skipReason(env: NodeJS.ProcessEnv): string | undefined {
-  if (isTruthy(env['HMETRICS_DISABLE'])) return 'HMETRICS_DISABLE is set';
-  if ((env['DYNO'] ?? '').startsWith('run.')) return `one-off dyno ${env['DYNO']}`;
-  return undefined;
-}
 
 /**
  * Each area that onload may start, the variables that ask for it, its starter, and the
@@ -45,25 +22,25 @@ export function skipReason(env: NodeJS.ProcessEnv): string | undefined {
 const AREAS: readonly {
   readonly name: string;
   readonly roles: readonly Role['kind'][];
-  wanted(env: NodeJS.ProcessEnv): boolean;
+  wanted(config: Config): boolean;
   start(env: NodeJS.ProcessEnv): void;
 }[] = [
-  { name: 'telemetry', roles: ['report'], wanted: (env) => isSet(env['HMETRICS_TELEMETRY_URL']),
+  { name: 'telemetry', roles: ['report'], wanted: (config) => config.areas.telemetry,
     start: (env) => (load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js')).startTelemetryFromEnv(env) },
-  { name: 'statsd', roles: ['report'], wanted: (env) => isSet(env['HMETRICS_STATSD_LISTEN']),
+  { name: 'statsd', roles: ['report'], wanted: (config) => config.areas.statsd,
     start: (env) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
-  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (env) => isTruthy(env['AWS_CSM_ENABLED']) || isTruthy(env['HMETRICS_HTTP_CLIENT']),
+  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (config) => config.areas.csm || config.areas.httpClient,
     start: (env) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
-  { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (env) => isSet(env['HMETRICS_PROMETHEUS_LISTEN']),
+  { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (config) => config.areas.prometheus,
     start: (env) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
 ];
 
 const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');
 
 
-function startAreas(env: NodeJS.ProcessEnv, role: Role): void {
+function startAreas(env: NodeJS.ProcessEnv, config: Config, role: Role): void {
   for (const area of AREAS) {
-    if (!area.wanted(env)) continue;
+    if (!area.wanted(config)) continue;
     if (!area.roles.includes(role.kind)) continue;
     try {
       area.start(env);
@@ -80,36 +57,38 @@ type StartedHolder = { started?: Supervisor | null };
  * What `import 'hmetrics/onload'` does. Idempotent across loads and package copies;
  * never throws; silent unless HMETRICS_VERBOSE or NODE_DEBUG=hmetrics.
  */
-export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | undefined {
+export function autostart(env: NodeJS.ProcessEnv): Supervisor | undefined {
   const holder = shared<StartedHolder>('onload', () => ({}));
   if (holder.started !== undefined) return holder.started ?? undefined;
   holder.started = null;
   resetDebug(debugEnabled(env));
-  const skip = skipReason(env);
-  if (skip) {
-    debug(`not starting: ${skip}`);
+  const config = readConfig(env);
+  if (config.skip) {
+    debug(`not starting: ${config.skip}`);
     return undefined;
   }
-  const endpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
-  const otlp = wantsOtlp(env);
+  const endpoint = config.endpoint.value;
+  const otlp = config.otlp;
   // The topology rule (docs/topology.md): report, forward to whoever reports, or stay silent.
-  const anyArea = AREAS.some((area) => area.wanted(env));
+  const anyArea = AREAS.some((area) => area.wanted(config));
   const role = topologyRole(env, endpoint, anyArea, otlp);
   // The story is the reporting process's to tell (or why nothing starts, when nothing is asked);
   // a package manager, a thread or a cluster worker says its one line instead.
   const nothingAsked = !endpoint && !otlp && !anyArea;
-  if ((role.kind === 'report' || nothingAsked) && debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
+  const told = (role.kind === 'report' || nothingAsked) && debugEnabled(env)
+    ? (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env, config)
+    : undefined;
   if (role.kind === 'silent') return undefined;
-  startAreas(env, role);
+  startAreas(env, config, role);
   if ((!endpoint && !otlp) || role.kind === 'thread') return undefined;
   if (isReporting()) return undefined; // the start story said so
   if (role.kind === 'cluster-worker') {
     // The primary reports for the dyno, to every sink (OTLP included): the worker only forwards.
-    holder.started = role.forward(intervalFromEnv(env));
+    holder.started = role.forward(config.interval.value);
     installShutdownFlush(holder.started);
     return holder.started;
   }
-  let supervisor: Supervisor | undefined = endpoint ? supervise(endpoint, { interval: intervalFromEnv(env) }) : undefined;
+  let supervisor: Supervisor | undefined = endpoint ? supervise(endpoint, { interval: config.interval.value, fatalTold: told?.endpointRefused === true }) : undefined;
   // OpenTelemetry's variables: alone, OTLP is the report loop; beside one, a second runtime-only loop.
   if (otlp) {
     try {

@@ -1,14 +1,12 @@
+import { isTruthy, processEnv } from './config/read.js';
+
+export { isTruthy };
+
 /**
  * hmetrics is silent unless asked: `HMETRICS_VERBOSE` truthy or `NODE_DEBUG` naming `hmetrics`.
  * Then messages go to stderr prefixed `[hmetrics]`. Nothing here ever throws.
  */
-export function isTruthy(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  const v = value.trim().toLowerCase();
-  return v !== '' && v !== '0' && v !== 'false' && v !== 'no' && v !== 'off';
-}
-
-export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+export function debugEnabled(env: NodeJS.ProcessEnv = processEnv()): boolean {
   return isTruthy(env['HMETRICS_VERBOSE']) || /(^|[\s,])hmetrics($|[\s,])/i.test(env['NODE_DEBUG'] ?? '');
 }
 

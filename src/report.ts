@@ -10,7 +10,8 @@ import { ReportLoop, Outlet } from './report-loop.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
 import { createSinks, parseEndpoints } from './sinks/endpoints.js';
 import { attachReceivers, collectThreadsNow } from './topology/receivers.js';
-import { checkInteger, describeValue } from './util/check.js';
+import { checkDuration } from './config/check-duration.js';
+import { describeValue } from './util/check.js';
 
 /**
  * Called with each delivery error, one call at a time. Return (or resolve to) an Error to stop
@@ -21,7 +22,7 @@ export type ErrHandler = (err: Error) => Error | null | undefined | void | Promi
 
 /** Options of `report()`. */
 export interface ReportOptions {
-  /** Milliseconds between deliveries. @default 20000 */
+  /** Milliseconds between deliveries, 1 to 2147483647 (the longest delay a Node timer holds). @default 20000 */
   readonly interval?: number;
   /** Milliseconds one delivery may take before it counts as failed. @default 10000 */
   readonly timeout?: number;
@@ -85,7 +86,7 @@ export async function report(
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
     const ownsProcess = settings.aggregator === processAggregator;
     if (ownsProcess) attachReceivers(processAggregator, settings.interval);
-    const sinks = createSinks(urls, { timeout: settings.timeout, percentiles: settings.percentiles, otlp: settings.otlp });
+    const sinks = createSinks(urls, { timeout: settings.timeout, interval: settings.interval, percentiles: settings.percentiles, otlp: settings.otlp });
     outlets = sinks.map((sink, i) => {
       const key = urls[i]!.href;
       const carry = undelivered.get(key) ?? new CarryOver(settings.aggregator.limits);
@@ -118,15 +119,15 @@ function checkArguments(signal: unknown, errHandler: unknown, options: unknown):
 }
 
 function resolveOptions(options: ReportOptions): Settings {
-  const interval = checkInteger('interval', options.interval ?? REPORT_DEFAULTS.interval);
+  const interval = checkDuration('interval', options.interval ?? REPORT_DEFAULTS.interval);
   const percentiles = options.percentiles ?? DEFAULT_PERCENTILES;
   if (!Array.isArray(percentiles) || percentiles.some((p) => typeof p !== 'number' || !(p > 0 && p <= 100))) {
     throw new InvalidOption(`Expected \`percentiles\` to be numbers in (0, 100], got ${JSON.stringify(percentiles)}`);
   }
   return {
     interval,
-    timeout: checkInteger('timeout', options.timeout ?? Math.min(REPORT_DEFAULTS.timeout, interval)),
-    flushTimeout: checkInteger('flushTimeout', options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout),
+    timeout: checkDuration('timeout', options.timeout ?? Math.min(REPORT_DEFAULTS.timeout, interval)),
+    flushTimeout: checkDuration('flushTimeout', options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout),
     percentiles,
     runtime: runtimeOption(options.runtime),
     aggregator: aggregatorOption(options.aggregator),

@@ -1,16 +1,17 @@
 import { load } from '#load';
 import { debug } from './debug.js';
+import { backoffDelay as delayOf, POLICIES } from './delivery/backoff.js';
 import type { report as reportFunction, ReportOptions } from './report.js';
 
 // The loop's modules load at the loop's first turn, not at import (startup cost of onload).
 const loadReport = (): typeof import('./report.js') => load('./report.js') as typeof import('./report.js');
 
-/** Restart backoff: 10 s steps, capped, reset after a long healthy run. */
-export const BACKOFF = { step: 10_000, max: 300_000, healthyRun: 300_000 } as const;
+/** A run that lasted this long was healthy: the next crash waits the first step again. */
+export const HEALTHY_RUN = 300_000;
 
-/** The wait before restart number `attempt` (1-based): 10, 20, 30 … s, at most 5 minutes. */
+/** The wait before restart number `attempt` (1-based): 10, 20, 30 … s, at most 5 minutes (the supervisor's delivery policy). */
 export function backoffDelay(attempt: number): number {
-  return Math.min(BACKOFF.step * attempt, BACKOFF.max);
+  return delayOf(POLICIES.supervisor.backoff, attempt);
 }
 
 export interface Supervisor {
@@ -25,6 +26,8 @@ export interface SuperviseOptions {
   readonly now?: () => number;
   /** The loop to supervise; tests substitute their own. @default report */
   readonly run?: typeof reportFunction;
+  /** The start story has told why the endpoint is refused already: a fatal stop says nothing more. @default false */
+  readonly fatalTold?: boolean;
   /** More options for each run (the OTLP export's timeout and `otlp`). @default {} */
   readonly reportOptions?: ReportOptions;
 }
@@ -80,7 +83,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
       } catch (err) {
         const error = err as Error;
         if (isFatalError(error)) {
-          debug(`stopped: ${error.message}`);
+          if (!options.fatalTold) debug(`stopped: ${error.message}`);
           return;
         }
         if ((error as { code?: string }).code === 'ERR_HMETRICS_ALREADY_STARTED') {
@@ -89,7 +92,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
           return;
         }
         if (controller.signal.aborted) return; // stopped: the run that just ended was the last
-        if (now() - started > BACKOFF.healthyRun) attempt = 0;
+        if (now() - started > HEALTHY_RUN) attempt = 0;
         attempt++;
         const delay = backoffDelay(attempt);
         debug(`restarting in ${delay / 1000} s`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 import { runNode } from './helpers/child.js';
+import { intervalFromEnv } from '../src/config/read.js';
 
 let endpoint: HerokuEndpoint;
 before(async () => { endpoint = await HerokuEndpoint.start(); });
@@ -69,15 +70,13 @@ describe('onload in a child process', () => {
     assert.equal(result.stderr, '');
   });
 
-  test('invalid METRICS_INTERVAL_OVERRIDE falls back to the default; a small one is clamped to 10 s', async () => {
-    const probe = (value: string) => runNode({
-      args: ['--input-type=module', '-e', `import { intervalFromEnv } from './dist/src/autostart.js'; console.log(intervalFromEnv({ METRICS_INTERVAL_OVERRIDE: ${JSON.stringify(value)} }))`],
-    });
-    assert.equal((await probe('abc')).stdout.trim(), '20000');
-    assert.equal((await probe('0')).stdout.trim(), '20000');
-    assert.equal((await probe('1.5')).stdout.trim(), '20000');
-    assert.equal((await probe('500')).stdout.trim(), '10000');
-    assert.equal((await probe('30000')).stdout.trim(), '30000');
+  test('invalid METRICS_INTERVAL_OVERRIDE falls back to the default; a small one is clamped to 10 s', () => {
+    const probe = (value: string): number => intervalFromEnv({ METRICS_INTERVAL_OVERRIDE: value }).value;
+    assert.equal(probe('abc'), 20000);
+    assert.equal(probe('0'), 20000);
+    assert.equal(probe('1.5'), 20000);
+    assert.equal(probe('500'), 10000);
+    assert.equal(probe('30000'), 30000);
   });
 
   test('HMETRICS_VERBOSE logs delivery errors to stderr with [hmetrics], never the credentials', async () => {

@@ -17,7 +17,7 @@ test('nothing starts without an endpoint variable, silently', () => {
 test('defaults: protobuf, cumulative, 60 s interval, 10 s timeout; the generic endpoint gets /v1/metrics', () => {
   const { config, warnings } = read(BASE);
   assert.deepEqual(warnings, []);
-  assert.deepEqual(config, { endpoint: 'otlp+http://collector:4318/v1/metrics', interval: 60_000, timeout: 10_000, options: { protocol: 'http/protobuf' } });
+  assert.deepEqual(config, { endpoint: 'otlp+http://collector:4318/v1/metrics', interval: { value: 60_000, source: 'default', why: 'default', notes: [] }, timeout: 10_000, options: { protocol: 'http/protobuf' } });
   assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://x.example/otlp/' }).config?.endpoint, 'otlp+https://x.example/otlp/v1/metrics');
 });
 
@@ -46,7 +46,7 @@ test('every variable read, specific ones winning over generic ones', () => {
   assert.deepEqual(warnings, []);
   assert.deepEqual(config, {
     endpoint: 'otlp+http://collector:4318/v1/metrics',
-    interval: 1500, // honoured as given: not clamped like Heroku's interval
+    interval: { value: 1500, source: 'OTEL_METRIC_EXPORT_INTERVAL', why: 'from OTEL_METRIC_EXPORT_INTERVAL', notes: [] }, // honoured as given: not clamped like Heroku's interval
     timeout: 2500,
     options: {
       protocol: 'http/json',
@@ -89,10 +89,10 @@ test('malformed values: one line each and the documented fallback', () => {
   const cases: [Record<string, string>, RegExp, (c: NonNullable<ReturnType<typeof otlpConfigFromEnv>>) => void][] = [
     [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' }, /must be http\/protobuf or http\/json.*using http\/protobuf/, (c) => assert.equal(c.options.protocol, undefined)],
     [{ OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' }, /must be gzip or none.*uncompressed/, (c) => assert.equal(c.options.compression, undefined)],
-    [{ OTEL_EXPORTER_OTLP_TIMEOUT: '-5' }, /OTEL_EXPORTER_OTLP_TIMEOUT must be a positive integer.*using 10000/, (c) => assert.equal(c.timeout, 10_000)],
-    [{ OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '1e3' }, /OTEL_EXPORTER_OTLP_METRICS_TIMEOUT must be/, (c) => assert.equal(c.timeout, 10_000)],
-    [{ OTEL_METRIC_EXPORT_INTERVAL: '0' }, /OTEL_METRIC_EXPORT_INTERVAL must be a positive integer.*using 60000/, (c) => assert.equal(c.interval, 60_000)],
-    [{ OTEL_METRIC_EXPORT_INTERVAL: 'soon' }, /OTEL_METRIC_EXPORT_INTERVAL/, (c) => assert.equal(c.interval, 60_000)],
+    [{ OTEL_EXPORTER_OTLP_TIMEOUT: '-5' }, /OTEL_EXPORTER_OTLP_TIMEOUT="-5" ignored: not a positive integer of milliseconds; using 10000/, (c) => assert.equal(c.timeout, 10_000)],
+    [{ OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '1e3' }, /OTEL_EXPORTER_OTLP_METRICS_TIMEOUT="1e3" ignored/, (c) => assert.equal(c.timeout, 10_000)],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: '0' }, /OTEL_METRIC_EXPORT_INTERVAL="0" ignored: not a positive integer of milliseconds; using 60000 ms \(the default\)/, (c) => assert.equal(c.interval.value, 60_000)],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: 'soon' }, /OTEL_METRIC_EXPORT_INTERVAL/, (c) => assert.equal(c.interval.value, 60_000)],
     [{ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'both' }, /cumulative, delta or lowmemory.*using cumulative/, (c) => assert.equal(c.options.temporality, undefined)],
     [{ OTEL_RESOURCE_ATTRIBUTES: 'ok=1,broken,=novalue,bad=%E0%A4%A' }, /OTEL_RESOURCE_ATTRIBUTES: entry 2 .*skipped/, (c) => assert.deepEqual(c.options.resourceAttributes, { ok: '1' })],
   ];

@@ -102,7 +102,7 @@ describe('onload with OTEL_* variables', () => {
     });
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'ok\n');
-    assert.match(result.stderr, /OTEL_METRIC_EXPORT_INTERVAL must be a positive integer of milliseconds, got "often"; using 60000/);
+    assert.match(result.stderr, /OTEL_METRIC_EXPORT_INTERVAL="often" ignored: not a positive integer of milliseconds; using 60000 ms \(the default\)/);
     assert.match(result.stderr, /OTEL_EXPORTER_OTLP_COMPRESSION must be gzip or none, got "zip"; sending uncompressed/);
   });
 

@@ -163,15 +163,27 @@ test('a failed export changes no state: the carried-over snapshot is counted onc
   assert.deepEqual(values, [5, 6]);
 });
 
-test('429/502/503/504 are retried within the delivery, honouring Retry-After', async () => {
-  for (const status of [429, 502, 503, 504]) {
-    receiver.received.length = 0;
-    receiver.answer({ status, headers: { 'Retry-After': '0' } });
-    const sk = sink(endpoint());
-    await sk.deliver(snapshot((a) => a.count('hits', 1)), signal);
-    sk.close();
-    assert.equal(receiver.received.length, 2, `HTTP ${status} retried once`);
-    assert.deepEqual(receiver.received[0]!.request, receiver.received[1]!.request);
+test('429/502/503/504 are retried within the delivery, honouring Retry-After; Retry-After 0 waits the 1 s minimum (mocked timers)', async () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    for (const status of [429, 502, 503, 504]) {
+      receiver.received.length = 0;
+      receiver.answer({ status, headers: { 'Retry-After': '0' } });
+      const sk = sink(endpoint());
+      const delivery = sk.deliver(snapshot((a) => a.count('hits', 1)), signal);
+      await until(() => receiver.received.length === 1, 5_000, 'first attempt');
+      await new Promise((resolve) => setImmediate(resolve));
+      mock.timers.tick(999);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(receiver.received.length, 1, `HTTP ${status}: no retry before the policy's 1 s minimum (an immediate retry was a storm)`);
+      mock.timers.tick(1);
+      await delivery;
+      sk.close();
+      assert.equal(receiver.received.length, 2, `HTTP ${status} retried once`);
+      assert.deepEqual(receiver.received[0]!.request, receiver.received[1]!.request);
+    }
+  } finally {
+    mock.timers.reset();
   }
 });
 

@@ -3,7 +3,8 @@ import { request, Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { InvalidOption, PrometheusListenFailed, servePrometheus, stopPrometheus, type PrometheusServer } from 'hmetrics';
-import { notServingReason, parseListen } from '../src/prometheus/from-env.js';
+import { tryListenAddress as parseListen } from '../src/config/listen-address.js';
+import { notServingReason } from '../src/prometheus/from-env.js';
 import { runNode } from './helpers/child.js';
 import { freePort } from './helpers/ports.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
@@ -119,9 +120,9 @@ describe('servePrometheus()', () => {
 });
 
 describe('HMETRICS_PROMETHEUS_LISTEN', () => {
-  test('parses [host:]port', () => {
+  test('parses port, host:port and [v6]:port (the one listen-address rule)', () => {
     assert.deepEqual(parseListen('9464'), { port: 9464 });
-    assert.deepEqual(parseListen(' :9464 '), { port: 9464 });
+    assert.equal(parseListen(' :9464 '), undefined, 'no empty host: write 9464 or 0.0.0.0:9464');
     assert.deepEqual(parseListen('127.0.0.1:9464'), { host: '127.0.0.1', port: 9464 });
     assert.deepEqual(parseListen('[::1]:9464'), { host: '::1', port: 9464 });
     assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
@@ -228,7 +229,7 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
       assert.equal(quiet.stderr, '');
       const bad = await runNode({ args: app, env: { HMETRICS_PROMETHEUS_LISTEN: 'nope', HMETRICS_VERBOSE: '1' } });
       assert.equal(bad.code, 0);
-      assert.match(bad.stderr, /^\[hmetrics\] prometheus not started: HMETRICS_PROMETHEUS_LISTEN should be \[host:\]port, got "nope"$/m);
+      assert.match(bad.stderr, /^\[hmetrics\] prometheus not started: Expected `HMETRICS_PROMETHEUS_LISTEN` to be a port, host:port or \[v6\]:port with a port from 0 to 65535, got "nope"$/m);
       assert.equal(bad.stderr.split('\n').filter((line) => /prometheus/.test(line) && !/^\[hmetrics\] (no Heroku|not started:)/.test(line)).length, 1, bad.stderr);
     } finally {
       blocker.close();

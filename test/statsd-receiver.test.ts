@@ -3,7 +3,8 @@ import { runNode } from './helpers/child.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { Aggregator, InternalMetric, InvalidOption, listen, StatsdReceiver, StatsdReceiverMetric, envStatsdReceiver } from 'hmetrics';
-import { parseListenAddress, startStatsdFromEnv } from '../src/statsd/from-env.js';
+import { tryListenAddress as parseListenAddress } from '../src/config/listen-address.js';
+import { startStatsdFromEnv } from '../src/statsd/from-env.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 import { until } from './helpers/wait.js';
 
@@ -132,11 +133,11 @@ describe('statsd receiver limits and rates', () => {
 });
 
 describe('HMETRICS_STATSD_LISTEN', () => {
-  test('[host:]port parsing', () => {
-    assert.deepEqual(parseListenAddress('8125'), { host: '127.0.0.1', port: 8125 });
+  test('port, host:port and [v6]:port parsing (the one listen-address rule; a bare port means 127.0.0.1 here)', () => {
+    assert.deepEqual(parseListenAddress('8125'), { port: 8125 });
     assert.deepEqual(parseListenAddress(' 0.0.0.0:9125 '), { host: '0.0.0.0', port: 9125 });
     assert.deepEqual(parseListenAddress('[::1]:8125'), { host: '::1', port: 8125 });
-    assert.deepEqual(parseListenAddress('::1:8125'), { host: '::1', port: 8125 });
+    assert.equal(parseListenAddress('::1:8125'), undefined, 'an unbracketed IPv6 host is refused: write [::1]:8125');
     assert.deepEqual(parseListenAddress('localhost:0'), { host: 'localhost', port: 0 });
     for (const bad of ['', 'abc', ':8125', '[::1]', '[::1]8125', '8125x', '99999', 'host:', '-1']) {
       assert.equal(parseListenAddress(bad), undefined, bad);

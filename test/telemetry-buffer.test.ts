@@ -392,7 +392,7 @@ describe('init and startEmitting', () => {
     init('a');
     assert.throws(() => startEmitting('not a url'), InvalidEndpoint);
     assert.throws(() => startEmitting('udp://127.0.0.1:9'), InvalidEndpoint);
-    assert.throws(() => startEmitting('http://127.0.0.1:9/', { timeout: 0 }), /Expected `timeout` to be a positive integer, got 0/);
+    assert.throws(() => startEmitting('http://127.0.0.1:9/', { timeout: 0 }), /Expected `timeout` to be a positive integer of ms up to 2147483647 \(the longest delay a Node timer holds\), got 0/);
     startEmitting('http://127.0.0.1:9/', { initialDelay: 3_600_000 });
     assert.throws(() => startEmitting('http://127.0.0.1:9/'), TelemetryAlreadyEmitting);
   });

@@ -33,8 +33,10 @@ describe('reading the server answer', () => {
     assert.equal(retryAfterToDelay('Thu, 01 Jan 2026 00:02:00 GMT', now), 120_000);
     assert.equal(retryAfterToDelay('Wed, 31 Dec 2025 00:00:00 GMT', now), 1_000, 'a date in the past waits the floor');
     assert.equal(retryAfterToDelay(['30', '60'], now), 30_000);
-    assert.equal(retryAfterToDelay('soon', now), undefined);
-    assert.equal(retryAfterToDelay('-5', now), undefined);
+    // Present but not RFC 9110: the policy's minimum wait (src/delivery), as the OTLP sink does.
+    assert.equal(retryAfterToDelay('soon', now), 1_000);
+    assert.equal(retryAfterToDelay('-5', now), 1_000);
+    assert.equal(retryAfterToDelay('1.5', now), 1_000);
     assert.equal(retryAfterToDelay(undefined, now), undefined);
   });
 

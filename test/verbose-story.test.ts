@@ -75,7 +75,7 @@ describe('verbose mode', () => {
     const invalid = await story({ METRICS_INTERVAL_OVERRIDE: 'abc' });
     assert.equal(invalid[0], 'endpoints (from HMETRICS_URL): log: → log sink');
     assert.equal(invalid[1], 'interval 20000 ms (default)');
-    assert.equal(invalid[2], 'METRICS_INTERVAL_OVERRIDE="abc" ignored: not a positive integer of milliseconds');
+    assert.equal(invalid[2], 'METRICS_INTERVAL_OVERRIDE="abc" ignored: not a positive integer of milliseconds; using 20000 ms (the default)');
     const clamped = await story({ METRICS_INTERVAL_OVERRIDE: '5000' });
     assert.equal(clamped[1], "interval 10000 ms (METRICS_INTERVAL_OVERRIDE=5000 clamped up to Heroku's floor of 10000 ms)");
   });
@@ -105,7 +105,7 @@ describe('explainInterval', () => {
   test('says which variable chose the interval, and why any other was ignored or clamped', () => {
     assert.deepEqual(explainInterval({}), ['interval 20000 ms (default)']);
     assert.deepEqual(explainInterval({ METRICS_INTERVAL_OVERRIDE: '30000' }), ['interval 30000 ms (from METRICS_INTERVAL_OVERRIDE)']);
-    assert.deepEqual(explainInterval({ METRICS_INTERVAL_OVERRIDE: '0' }), ['interval 20000 ms (default)', 'METRICS_INTERVAL_OVERRIDE="0" ignored: not a positive integer of milliseconds']);
+    assert.deepEqual(explainInterval({ METRICS_INTERVAL_OVERRIDE: '0' }), ['interval 20000 ms (default)', 'METRICS_INTERVAL_OVERRIDE="0" ignored: not a positive integer of milliseconds; using 20000 ms (the default)']);
     assert.deepEqual(explainInterval({ HMETRICS_INTERVAL: '200' }), ['interval 1000 ms (HMETRICS_INTERVAL=200 clamped up to the floor of 1000 ms)']);
     assert.deepEqual(explainInterval({ HMETRICS_INTERVAL: '5000', METRICS_INTERVAL_OVERRIDE: '30000' }), [
       'interval 5000 ms (from HMETRICS_INTERVAL)',
@@ -113,7 +113,7 @@ describe('explainInterval', () => {
     ]);
     assert.deepEqual(explainInterval({ HMETRICS_INTERVAL: '1.5', METRICS_INTERVAL_OVERRIDE: '12000' }), [
       'interval 12000 ms (from METRICS_INTERVAL_OVERRIDE)',
-      'HMETRICS_INTERVAL="1.5" ignored: not a positive integer of milliseconds',
+      'HMETRICS_INTERVAL="1.5" ignored: not a positive integer of milliseconds; using 12000 ms from METRICS_INTERVAL_OVERRIDE',
     ]);
   });
 });

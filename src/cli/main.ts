@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
   const { port, host, json } = request;
   const notice = json ? (text: string) => process.stderr.write(text) : (text: string) => process.stdout.write(text);
   const receiver = await startReceiver({ port, host, format: json ? 'json' : 'table' }).catch((err: NodeJS.ErrnoException) => {
-    process.stderr.write(`hmetrics: cannot listen on ${host}:${port}: ${err.code ?? err.message}\n`);
+    process.stderr.write(`hmetrics: cannot listen on ${host}:${port}: ${listenFailure(err, port)}\n`);
     process.exit(1);
   });
   notice(`hmetrics receiver listening on ${receiver.url}\n` +
@@ -46,3 +46,12 @@ async function main(argv: string[]): Promise<void> {
 }
 
 void main(process.argv.slice(2));
+
+/** Why a listen failed, with what to do about the usual cause (the port is taken). */
+export function listenFailure(err: NodeJS.ErrnoException, port: number): string {
+  if (err.code === 'EADDRINUSE') {
+    return `port ${port} is already in use (EADDRINUSE; another receiver?); try --port 0 for a free port, or --port ${port === 65_535 ? port - 1 : port + 1}`;
+  }
+  if (err.code === 'EACCES') return `permission denied (EACCES); ports below 1024 need privileges, try --port 0`;
+  return err.code ?? err.message;
+}

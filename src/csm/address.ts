@@ -1,3 +1,4 @@
+import { tryListenAddress } from '../config/listen-address.js';
 import { InvalidOption } from '../errors.js';
 import { bracketHost, udpFamily } from '../util/ipv6.js';
 
@@ -38,22 +39,9 @@ export function parseCsmAddress(address: string): CsmTarget {
     throw new InvalidOption(`Expected \`address\` to be host:port (e.g. 127.0.0.1:31000 or [::1]:31000), got ${JSON.stringify(address)}`);
   };
   if (typeof address !== 'string') return fail();
-  let host: string;
-  let portText: string;
-  if (address.startsWith('[')) {
-    const close = address.indexOf(']');
-    if (close < 0 || address[close + 1] !== ':') return fail();
-    host = address.slice(1, close);
-    portText = address.slice(close + 2);
-  } else {
-    const colon = address.lastIndexOf(':');
-    if (colon < 0) return fail();
-    host = address.slice(0, colon);
-    portText = address.slice(colon + 1);
-    if (host.includes(':')) return fail(); // an unbracketed IPv6 host is ambiguous
-  }
-  if (host.length === 0 || !/^\d{1,5}$/.test(portText)) return fail();
-  const port = Number(portText);
-  if (port < 1 || port > 65_535) return fail();
-  return { host, port, family: udpFamily(host) };
+  // The one listen-address rule (src/config/listen-address.ts), less the bare port: a CSM
+  // address always names its host, and port 0 is no destination.
+  const parsed = tryListenAddress(address);
+  if (parsed?.host === undefined || parsed.port === 0 || address !== address.trim()) return fail();
+  return { host: parsed.host, port: parsed.port, family: udpFamily(parsed.host) };
 }

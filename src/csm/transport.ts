@@ -1,6 +1,7 @@
 import type { Socket } from 'node:dgram';
 import { debug } from '../debug.js';
 import type { CsmTarget } from './address.js';
+import { backoffDelay, POLICIES } from '../delivery/backoff.js';
 
 /** Why a datagram was not sent. */
 export type DropReason = 'queue_full' | 'too_large' | 'send_error';
@@ -17,7 +18,8 @@ export interface UdpTransportOptions {
 
 type DgramModule = typeof import('node:dgram');
 
-const OPEN_RETRY_MS = 10_000;
+/** How long after a failed socket open the next event tries again (the CSM delivery policy). */
+const OPEN_RETRY_MS = backoffDelay(POLICIES.csm.backoff, 1);
 
 /**
  * One JSON datagram per event. `node:dgram` is loaded at the first send, so a process that

@@ -1,4 +1,5 @@
-import { isSet, wantsOtlp } from '../env.js';
+import { readDuration } from '../config/duration.js';
+import { isSet, otlpIntervalFromEnv, wantsOtlp, type Sourced } from '../config/read.js';
 import { redactEndpoint } from '../redact.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type OtlpTemporalityPreference } from './options.js';
 
@@ -6,8 +7,8 @@ import { OTLP_DEFAULTS, type OtlpOptions, type OtlpTemporalityPreference } from 
 export interface OtlpEnvConfig {
   /** The `otlp+http(s)://…` endpoint. Never printed as is (use `redactEndpoint`). */
   readonly endpoint: string;
-  /** OTEL_METRIC_EXPORT_INTERVAL, ms, as given. */
-  readonly interval: number;
+  /** The export cadence, ms, and the variable it came from (OTEL_METRIC_EXPORT_INTERVAL, else HMETRICS_INTERVAL, else 60 s). */
+  readonly interval: Sourced<number>;
   /** OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT, ms. */
   readonly timeout: number;
   readonly options: OtlpOptions;
@@ -60,8 +61,11 @@ export function otlpConfigFromEnv(env: NodeJS.ProcessEnv, warn: (message: string
   if (serviceName) options.serviceName = serviceName;
 
   const timeoutVar = pick(env, 'TIMEOUT');
-  const timeout = milliseconds(timeoutVar.value, timeoutVar.name, OTLP_DEFAULTS.timeout, warn);
-  const interval = milliseconds(env['OTEL_METRIC_EXPORT_INTERVAL'], 'OTEL_METRIC_EXPORT_INTERVAL', OTLP_DEFAULTS.exportInterval, warn);
+  const timeoutReading = readDuration(timeoutVar.name, timeoutVar.value, { fallback: `${OTLP_DEFAULTS.timeout}` });
+  if (timeoutReading.note) warn(timeoutReading.note);
+  const timeout = timeoutReading.value ?? OTLP_DEFAULTS.timeout;
+  const interval = otlpIntervalFromEnv(env);
+  for (const note of interval.notes) warn(note);
   return { endpoint, interval, timeout, options };
 }
 
@@ -119,12 +123,3 @@ export function parsePairs(raw: string | undefined, name: string, warn: (message
   });
   return out;
 }
-
-function milliseconds(raw: string | undefined, name: string, fallback: number, warn: (message: string) => void): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.trim());
-  if (/^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value > 0) return value;
-  warn(`${name} must be a positive integer of milliseconds, got ${JSON.stringify(raw)}; using ${fallback}`);
-  return fallback;
-}
-

@@ -1,3 +1,4 @@
+import { endpointFromEnv } from '../config/read.js';
 import { debug } from '../debug.js';
 import { redactEndpoint } from '../redact.js';
 import type { ReportOptions } from '../report.js';
@@ -13,14 +14,14 @@ type Supervise = (endpoint: string, options: { interval: number; reportOptions?:
 
 /**
  * What `onload` does with the OpenTelemetry variables. Alone, the OTLP export is the process's
- * report loop (runtime and pushed numbers, at OTEL_METRIC_EXPORT_INTERVAL). Beside a report loop
+ * report loop (runtime and pushed numbers, at OTEL_METRIC_EXPORT_INTERVAL, else HMETRICS_INTERVAL, else 60 s). Beside a report loop
  * (`primary`, from HEROKU_METRICS_URL / HMETRICS_URL), it runs as a second, runtime-only loop
  * with its own cadence. Returns the supervisor(s) to stop on exit, or `primary` when the
  * variables start nothing (each reason is one verbose line).
  */
 export function startOtlpFromEnv(env: NodeJS.ProcessEnv, supervise: Supervise, primary: SupervisorLike | undefined): SupervisorLike | undefined {
-  const primaryEndpoint = (env['HMETRICS_URL'] ?? '').trim() || (env['HEROKU_METRICS_URL'] ?? '').trim();
-  if (primary && /(^|\s)otlp\+/.test(primaryEndpoint)) {
+  const primaryEndpoint = endpointFromEnv(env);
+  if (primary && /(^|\s)otlp\+/.test(primaryEndpoint.value)) {
     debug('OTEL_EXPORTER_OTLP_* ignored: HMETRICS_URL already has an otlp+ endpoint (one OTLP export per process)');
     return primary;
   }
@@ -28,10 +29,11 @@ export function startOtlpFromEnv(env: NodeJS.ProcessEnv, supervise: Supervise, p
   if (!config) return primary;
   const reportOptions: ReportOptions = { timeout: config.timeout, otlp: config.options };
   const mode = primary ? 'runtime metrics, beside the report loop' : 'runtime and pushed metrics';
-  debug(`OTLP export to ${redactEndpoint(config.endpoint)} every ${config.interval} ms (${config.options.protocol ?? 'http/protobuf'}; ${mode})`);
+  const cadence = config.interval.source === 'default' ? "OpenTelemetry's default" : config.interval.why;
+  debug(`OTLP export to ${redactEndpoint(config.endpoint)} every ${config.interval.value} ms (${cadence}; first export after one interval; ${config.options.protocol ?? 'http/protobuf'}; ${mode})`);
   const otlp = supervise(config.endpoint, primary
-    ? { interval: config.interval, reportOptions, run: runtimeExportLoop }
-    : { interval: config.interval, reportOptions });
+    ? { interval: config.interval.value, reportOptions, run: runtimeExportLoop }
+    : { interval: config.interval.value, reportOptions });
   if (!primary) return otlp;
   return {
     done: Promise.all([primary.done, otlp.done]).then(() => undefined),

@@ -1,3 +1,4 @@
+import { OTLP_DEFAULT_INTERVAL } from '../config/read.js';
 import { InvalidOption } from '../errors.js';
 
 /** How the OTLP sink sends: `http/protobuf` (the spec's default) or `http/json`. */
@@ -43,7 +44,7 @@ export const OTLP_DEFAULTS = {
   timerBuckets: [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000],
   maxSeries: 10_000,
   /** OTEL_METRIC_EXPORT_INTERVAL's default, ms. */
-  exportInterval: 60_000,
+  exportInterval: OTLP_DEFAULT_INTERVAL,
   /** OTEL_EXPORTER_OTLP_TIMEOUT's default, ms. */
   timeout: 10_000,
 } as const;

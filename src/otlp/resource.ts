@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Attributes, AttributeValue } from './model.js';
 import type { ResolvedOtlpOptions } from './options.js';
 import { VERSION } from '../version.js';
+import { processEnv } from '../config/read.js';
 
 /** hmetrics' version. */
 export function hmetricsVersion(): string {
@@ -13,7 +14,7 @@ export function hmetricsVersion(): string {
  * Heroku, else host and pid), `process.pid`, `process.runtime.*`, `host.name`,
  * `telemetry.sdk.*`, then the user's attributes (which win), then `serviceName`.
  */
-export function buildResource(options: ResolvedOtlpOptions, env: NodeJS.ProcessEnv = process.env): Attributes {
+export function buildResource(options: ResolvedOtlpOptions, env: NodeJS.ProcessEnv = processEnv()): Attributes {
   const host = safeHostname();
   const dyno = (env['DYNO'] ?? '').trim();
   const attributes = new Map<string, AttributeValue>([

@@ -1,6 +1,6 @@
 /**
  * What an OTLP collector says besides its status: `partial_success` of an
- * `ExportMetricsServiceResponse` (protobuf or JSON), and how long `Retry-After` asks to wait.
+ * `ExportMetricsServiceResponse` (protobuf or JSON). `Retry-After` is the delivery policy's (src/delivery).
  */
 export interface PartialSuccess {
   readonly rejectedDataPoints: number;
@@ -74,22 +74,4 @@ function walk(bytes: Uint8Array, visit: (field: number, value: number | Uint8Arr
       pos += length;
     } else throw new Error(`wire type ${wire}`);
   }
-}
-
-/** Longest wait a `Retry-After` may impose, ms: a hostile or broken header cannot pause us for a day. */
-export const MAX_RETRY_AFTER = 600_000;
-
-/** `Retry-After` (seconds, or an HTTP date) as ms from `now`, capped; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
-  else {
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date)) return undefined;
-    ms = date - now;
-  }
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER);
 }

@@ -38,7 +38,7 @@ export async function runtimeExportLoop(
   const interval = options.interval ?? 60_000;
   const timeout = options.timeout ?? REPORT_DEFAULTS.timeout;
   const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
-  const sink = new OtlpSink(url, { timeout, percentiles: [], otlp: options.otlp });
+  const sink = new OtlpSink(url, { timeout, interval, percentiles: [], otlp: options.otlp });
   state.running = true;
   const aggregator = new Aggregator();
   const sampler = createRuntimeSampler({ semconv: true });

@@ -11,13 +11,13 @@ import { OtlpExportRejected } from './errors.js';
 import type { Attributes } from './model.js';
 import { resolveOtlpOptions, type OtlpOptions, type ResolvedOtlpOptions } from './options.js';
 import { buildResource, hmetricsVersion } from './resource.js';
-import { readPartialSuccess, retryAfterMs } from './response.js';
+import { readPartialSuccess } from './response.js';
+import { POLICIES } from '../delivery/backoff.js';
+import { retryWait } from '../delivery/retry.js';
 import { sleep } from '../util/time.js';
 
 /** Statuses the OTLP spec calls retryable. */
 const RETRYABLE = new Set([429, 502, 503, 504]);
-/** First wait between retries without `Retry-After`, ms; it doubles each time (±20 % jitter). */
-const FIRST_BACKOFF = 1_000;
 
 /** Cumulative state by endpoint and temporality: a restarted loop keeps its start times. */
 const STATES = new Map<string, ExportState>();
@@ -28,7 +28,10 @@ export const DEFAULT_METRICS_PATH = '/v1/metrics';
 /**
  * OTLP/HTTP metrics export (`otlp+http://host:4318/v1/metrics`, `otlp+https://…`): one
  * `ExportMetricsServiceRequest` per delivery, protobuf (default) or JSON, optionally gzipped.
- * Retries 429/502/503/504 within the delivery's timeout, honouring `Retry-After`; other 4xx
+ * Retries 429/502/503/504 within the delivery's timeout by the OTLP delivery policy
+ * (src/delivery/backoff.ts and retry.ts: `Retry-After` or exponential backoff, never sooner than 1 s, a
+ * `Retry-After` capped by the interval); a network error is not retried within the delivery
+ * (the next interval does, with the data carried over; an exit flush costs one attempt); other 4xx
  * answers are not retried and their data is dropped (`OtlpExportRejected`), as the spec says;
  * a partial success is reported the same way. Anything else that fails keeps its data for the
  * next interval, through the report loop's carry-over.
@@ -39,6 +42,8 @@ export class OtlpSink implements Sink {
   readonly #path: string;
   readonly #options: ResolvedOtlpOptions;
   readonly #timeout: number;
+  /** The report interval: the longest a `Retry-After` holds deliveries back. */
+  readonly #interval: number | undefined;
   readonly #resource: Attributes;
   readonly #state: ExportState;
   readonly #headers: Record<string, string>;
@@ -55,6 +60,7 @@ export class OtlpSink implements Sink {
     // `otlp+http://host:4318` (no path at all) means the spec's path; any path given is used as is.
     this.#path = (url.pathname === '' ? DEFAULT_METRICS_PATH : target.pathname) + target.search;
     this.#timeout = options.timeout;
+    this.#interval = options.interval;
     this.#now = options.now ?? Date.now;
     this.#resource = buildResource(this.#options);
     const key = `${url.href} ${this.#options.temporality}`;
@@ -83,11 +89,10 @@ export class OtlpSink implements Sink {
       try {
         response = await this.#poster.post(this.#path, body, { headers: this.#headers, timeout: Math.max(1, remaining), signal, maxBody: 16_384 });
       } catch (error) {
-        // Network errors and timeouts: retry while the delivery's time lasts, else carry over.
-        const wait = backoff(attempt);
-        if (signal.aborted || this.#closed || wait >= this.#timeout - (performance.now() - started)) throw error;
-        await sleep(wait, signal);
-        continue;
+        // Refused, unreachable, reset or timed out: not retried within this delivery. The next
+        // interval retries with the data carried over, and a short job's exit flush costs one
+        // attempt instead of retries until flushTimeout (a job that did nothing took +2 s).
+        throw error;
       }
       const { status } = response;
       if (status >= 200 && status <= 299) {
@@ -100,14 +105,17 @@ export class OtlpSink implements Sink {
         return;
       }
       if (RETRYABLE.has(status)) {
-        const asked = retryAfterMs(response.headers['retry-after'], this.#now());
-        const wait = asked ?? backoff(attempt);
-        if (!signal.aborted && wait < this.#timeout - (performance.now() - started)) {
-          await sleep(wait, signal);
+        const header = response.headers['retry-after'];
+        const wait = retryWait(POLICIES.otlp, header, attempt, this.#now(), this.#interval);
+        if (!signal.aborted && !this.#closed && wait.ms < this.#timeout - (performance.now() - started)) {
+          await sleep(wait.ms, signal);
           continue;
         }
-        if (asked !== undefined) this.#notBefore = this.#now() + asked;
-        throw new DeliveryFailed(this.label, `HTTP ${status}${asked !== undefined ? `, Retry-After ${Math.ceil(asked / 1000)} s` : ''}; kept for the next interval`, status);
+        // What the collector asked for holds back the next deliveries too (never past the interval).
+        if (wait.source !== 'backoff') this.#notBefore = this.#now() + wait.ms;
+        const said = wait.source === 'retry-after' ? `, Retry-After ${Math.ceil(wait.ms / 1000)} s`
+          : wait.source === 'retry-after-invalid' ? `, invalid Retry-After (waiting ${Math.ceil(wait.ms / 1000)} s)` : '';
+        throw new DeliveryFailed(this.label, `HTTP ${status}${said}; kept for the next interval`, status);
       }
       if (status >= 400 && status <= 499) {
         // The request itself is refused: sending it again cannot succeed (OTLP/HTTP spec).
@@ -143,8 +151,3 @@ function header(response: PostResponse, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
-
-function backoff(attempt: number): number {
-  return FIRST_BACKOFF * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
-}
-

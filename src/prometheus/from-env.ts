@@ -1,21 +1,9 @@
+import { describeBind, parseListenAddress, type ListenAddress } from '../config/listen-address.js';
 import { debug } from '../debug.js';
-import { bracketHost } from '../util/ipv6.js';
 import { packageManagerOf } from '../topology/role.js';
 import { isClusterWorker } from './cluster.js';
 import { exporter } from './exporter.js';
 import { servePrometheus, type PrometheusServer } from './server.js';
-
-/** `[host:]port` of `HMETRICS_PROMETHEUS_LISTEN`: `9464`, `:9464`, `127.0.0.1:9464`, `[::1]:9464`. */
-export function parseListen(value: string): { host?: string; port: number } | undefined {
-  const text = value.trim();
-  const match = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d{1,5})$/.exec(text);
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port > 65_535) return undefined;
-  const host = match[1] ?? match[2];
-  return host ? { host, port } : { port };
-}
-
 
 /** Why this process must not serve the endpoint, or undefined. */
 export function notServingReason(argv: readonly string[] = process.argv): string | undefined {
@@ -33,10 +21,12 @@ export function notServingReason(argv: readonly string[] = process.argv): string
  * one stderr line under HMETRICS_VERBOSE and no retry.
  */
 export function startPrometheusFromEnv(env: NodeJS.ProcessEnv): Promise<PrometheusServer | undefined> {
-  const value = env['HMETRICS_PROMETHEUS_LISTEN'] ?? '';
-  const listen = parseListen(value);
-  if (listen === undefined) {
-    debug(`prometheus not started: HMETRICS_PROMETHEUS_LISTEN should be [host:]port, got ${JSON.stringify(value)}`);
+  let listen: ListenAddress;
+  try {
+    // The one listen-address rule (docs/configuration.md); a bare port binds every interface.
+    listen = parseListenAddress(env['HMETRICS_PROMETHEUS_LISTEN'] ?? '', 'HMETRICS_PROMETHEUS_LISTEN');
+  } catch (err) {
+    debug(`prometheus not started: ${(err as Error).message}`);
     return Promise.resolve(undefined);
   }
   const skip = notServingReason();
@@ -50,7 +40,7 @@ export function startPrometheusFromEnv(env: NodeJS.ProcessEnv): Promise<Promethe
   }
   return servePrometheus(listen).then((server) => {
     const bound = server.address();
-    if (bound) debug(`prometheus: serving /metrics on ${bracketHost(bound.address)}:${bound.port}`);
+    if (bound) debug(`prometheus: serving /metrics on ${describeBind(bound.address, bound.port)}`);
     return server;
   }, (err: unknown) => {
     debug(`prometheus not started: ${(err as Error).message}`);

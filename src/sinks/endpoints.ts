@@ -1,5 +1,6 @@
 import { load } from '#load';
 import { HerokuMetricsURLUnset, InvalidEndpoint } from '../errors.js';
+import { missingSchemeHint } from '../config/endpoint.js';
 import { redactEndpoint } from '../redact.js';
 import type { Sink, SinkOptions } from './sink.js';
 
@@ -34,9 +35,12 @@ export function parseEndpoints(endpoint: string | undefined | null): URL[] {
       url = new URL(part);
     } catch (cause) {
       // The unparseable text may be a secret itself: describe it, never quote it.
-      throw new InvalidEndpoint(`endpoint ${index + 1} is not a URL (${part.length} characters)`, { cause: new Error('URL parse failed') });
+      throw new InvalidEndpoint(`endpoint ${index + 1} is not a URL (${part.length} characters)${missingSchemeHint(part)}`, { cause: new Error('URL parse failed') });
     }
     if (!(url.protocol in FACTORIES)) {
+      // `localhost:8126` parses as scheme `localhost:`: the hint says what was meant.
+      const hint = missingSchemeHint(part);
+      if (hint) throw new InvalidEndpoint(`endpoint ${index + 1} has no scheme${hint}`);
       throw new InvalidEndpoint(`${redactEndpoint(url)} has scheme ${url.protocol}; expected http:, https:, udp:, log:, otlp+http: or otlp+https:`);
     }
     if (url.protocol !== 'log:' && url.hostname === '') {

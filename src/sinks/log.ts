@@ -2,6 +2,7 @@ import { formatNumber } from '../metrics/format-number.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { flatten } from './flatten.js';
 import type { Sink, SinkOptions } from './sink.js';
+import { processEnv } from '../config/read.js';
 
 /** Where log lines go; tests pass their own. */
 export type LineWriter = (line: string) => void;
@@ -17,7 +18,7 @@ export class LogSink implements Sink {
   readonly #write: LineWriter;
   readonly #source: string | undefined;
 
-  constructor(options: SinkOptions, write: LineWriter = (line) => process.stdout.write(line), source = process.env['DYNO']) {
+  constructor(options: SinkOptions, write: LineWriter = (line) => process.stdout.write(line), source = processEnv()['DYNO']) {
     this.#options = options;
     this.#write = write;
     this.#source = source;

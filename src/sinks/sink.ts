@@ -20,6 +20,8 @@ export interface Sink {
 export interface SinkOptions {
   /** Per-delivery timeout, ms. */
   readonly timeout: number;
+  /** The report interval, ms: caps how long a server's `Retry-After` holds deliveries back. */
+  readonly interval?: number;
   /** Percentiles computed for timers in sinks that flatten them. */
   readonly percentiles: readonly number[];
   /** Options of `otlp+http:`/`otlp+https:` endpoints (`ReportOptions.otlp`). */

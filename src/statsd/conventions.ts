@@ -2,6 +2,7 @@ import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption } from '../errors.js';
 import type { Tags } from '../metrics/series.js';
 import { describeValue } from '../util/check.js';
+import { processEnv } from '../config/read.js';
 
 /**
  * How tags reach a statsd server: `dogstatsd` appends `|#k:v,…` to each line (Datadog agent,
@@ -75,7 +76,7 @@ const DATADOG_VALUE_BREAKERS = /[:|@,#\n\r]/g;
  * reporting: it is sanitised (or the tag skipped) and named once in the verbose log.
  */
 export function resolveConventions(url: URL, options: StatsdConventionOptions): StatsdConventions {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
   const query = url.searchParams;
 
   const prefixSource = pick(options.prefix, query.get('prefix'), env['HMETRICS_STATSD_PREFIX'], 'prefix', 'HMETRICS_STATSD_PREFIX');

@@ -1,6 +1,7 @@
 import { debug } from '../debug.js';
 import { InvalidEndpoint, InvalidOption, type HmetricsError } from '../errors.js';
 import { redactEndpoint } from '../redact.js';
+import { checkDuration } from '../config/check-duration.js';
 import { checkInteger, describeValue } from '../util/check.js';
 import { BUFFER_DEFAULTS, TelemetryBuffer } from './buffer.js';
 import { load } from '#load';
@@ -138,9 +139,9 @@ export function startEmitting(endpoint: string, options: EmitterOptions = {}): v
     throw new InvalidEndpoint(`telemetry endpoint ${redactEndpoint(url)} must be http: or https:`);
   }
   const settings: Required<EmitterOptions> = {
-    timeout: checkInteger('timeout', options.timeout ?? EMITTER_DEFAULTS.timeout),
-    finalTimeout: checkInteger('finalTimeout', options.finalTimeout ?? EMITTER_DEFAULTS.finalTimeout),
-    initialDelay: checkInteger('initialDelay', options.initialDelay ?? EMITTER_DEFAULTS.initialDelay, { min: 0 }),
+    timeout: checkDuration('timeout', options.timeout ?? EMITTER_DEFAULTS.timeout),
+    finalTimeout: checkDuration('finalTimeout', options.finalTimeout ?? EMITTER_DEFAULTS.finalTimeout),
+    initialDelay: checkDuration('initialDelay', options.initialDelay ?? EMITTER_DEFAULTS.initialDelay, { min: 0 }),
   };
   // The emitter and its HTTP client load only now: `import 'hmetrics/onload'` re-exports this
   // module, and most processes never emit (each module loaded costs startup time).

@@ -1,3 +1,5 @@
+import { POLICIES } from '../delivery/backoff.js';
+
 /**
  * The emitter's defaults, apart from the emitter itself: the buffer API validates options with
  * them while the emitter (and its HTTP client) loads only when emission starts.
@@ -8,7 +10,7 @@ export const EMITTER_DEFAULTS = {
   initialDelay: 0,
   /** Attempts per emission, and the waits between them (ms): (n+1)³ s, as Caddy waits. */
   attempts: 4,
-  retryWaits: [8_000, 27_000, 64_000],
+  retryWaits: POLICIES.telemetry.backoff.waits,
   /** Bytes of answer read; the rest is drained unread. */
   maxBody: 65_536,
 } as const;

@@ -1,4 +1,5 @@
 import { debug } from '../debug.js';
+import { backoffDelay, POLICIES } from '../delivery/backoff.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
 import { DeliveryFailed, type HmetricsError } from '../errors.js';
 import { HttpPoster, type PostResponse } from '../transport/http.js';
@@ -161,7 +162,7 @@ export class Emitter {
     let attempt = 0;
     while (attempt < EMITTER_DEFAULTS.attempts && !this.#ended) {
       if (attempt > 0) {
-        const wait = EMITTER_DEFAULTS.retryWaits[attempt - 1]!;
+        const wait = backoffDelay(POLICIES.telemetry.backoff, attempt); // the one backoff: 8, 27, 64 s
         debug(`telemetry: attempt ${attempt} failed (${describeError(lastError)}); retrying in ${wait / 1000} s`);
         if (scheduleChannel.hasSubscribers) scheduleChannel.publish({ delay: wait, reason: 'retry' } satisfies TelemetryScheduleMessage);
         if (!(await sleep(wait, this.#waits.signal))) break;

@@ -3,6 +3,8 @@
  * `{"next_update": ns, "stop": bool, "error": string, "disable_keys": [], "enable_keys": []}`.
  * Everything here is pure, so the rules are tested without a server.
  */
+import { POLICIES } from '../delivery/backoff.js';
+import { retryWait } from '../delivery/retry.js';
 
 /** Cadence limits, in ms. */
 export const CADENCE = {
@@ -57,16 +59,14 @@ export function nanosToDelay(value: unknown): number | undefined {
   return clampDelay(value / 1e6);
 }
 
-/** `Retry-After`: whole seconds or an HTTP date. */
+/**
+ * The wait a 429's `Retry-After` asks for, by the delivery policy (src/delivery): whole seconds
+ * or an HTTP date, at least 1 s; 0, a past date or an invalid value wait the 1 s minimum.
+ * Undefined when the header is absent (then `next_update` or the fallback decides).
+ */
 export function retryAfterToDelay(header: string | string[] | undefined, now: number): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return clampDelay(Number(trimmed) * 1000);
-  // An HTTP date names its day and month; Date.parse alone would take "-5" as a year.
-  const date = /^[A-Za-z]{3}, /.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  if (Number.isNaN(date)) return undefined;
-  return clampDelay(date - now);
+  if (header === undefined) return undefined;
+  return retryWait(POLICIES.telemetry, header, 1, now, CADENCE.maximum).ms;
 }
 
 /** The wait when the server named none: 1 h plus up to 1 min of jitter. */

@@ -5,6 +5,7 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import { ClusterReceiver } from './cluster-receiver.js';
 import { PRIMARY_ENV } from './role.js';
 import { ThreadReceiver } from './thread-receiver.js';
+import { processEnv } from '../config/read.js';
 
 
 function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver } {
@@ -35,7 +36,7 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
   try {
     const threads = new ThreadReceiver(aggregator);
     receivers.threads = threads;
-    const cluster = process.env[PRIMARY_ENV] === String(process.pid)
+    const cluster = processEnv()[PRIMARY_ENV] === String(process.pid)
       ? new ClusterReceiver(aggregator, load('node:cluster') as import('node:cluster').Cluster, 3 * interval)
       : undefined;
     aggregator.addPullSource((target) => {
