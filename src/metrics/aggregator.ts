@@ -212,6 +212,21 @@ export class Aggregator {
     return { maxSeries: this.#maxSeries, maxTimerValues: this.#maxTimerValues, maxTimerValuesTotal: this.#maxTimerValuesTotal, maxSetValues: this.#maxSetValues };
   }
 
+  /**
+   * Runs the pull sources now: what they write joins the current interval (and reaches every
+   * tap) without ending it. A reader with a tap of its own (the Prometheus store) calls this
+   * before it reads, so it never takes the interval from whoever drains it with `swap()`.
+   */
+  pull(): void {
+    for (const source of this.#pullSources) {
+      try {
+        source(this);
+      } catch {
+        // A broken source must not cost the interval everyone else recorded.
+      }
+    }
+  }
+
   /** Registers a tap (see `AggregatorTap`); returns the function that removes it. A tap must not throw. */
   addTap(tap: AggregatorTap): () => void {
     this.#taps.add(tap);
@@ -228,13 +243,7 @@ export class Aggregator {
    * hmetrics' own drop counters are added to the snapshot when anything was dropped.
    */
   swap(): Snapshot {
-    for (const source of this.#pullSources) {
-      try {
-        source(this);
-      } catch {
-        // A broken source must not cost the interval everyone else recorded.
-      }
-    }
+    this.pull();
     const time = this.#now();
     const dropped = this.#dropped;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
