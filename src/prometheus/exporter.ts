@@ -51,6 +51,7 @@ class Exporter {
     this.#workerTimeout = checkInteger('workerTimeout', options.workerTimeout ?? PROMETHEUS_DEFAULTS.workerTimeout);
     if (options.maxSeries !== undefined) checkInteger('maxSeries', options.maxSeries);
     if (options.maxSetMembers !== undefined) checkInteger('maxSetMembers', options.maxSetMembers);
+    if (options.maxSetMembersTotal !== undefined) checkInteger('maxSetMembersTotal', options.maxSetMembersTotal);
     const buckets = options.timerBuckets;
     if (buckets !== undefined && (!Array.isArray(buckets) || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)))) {
       throw new InvalidOption(`Expected \`timerBuckets\` to be finite numbers in increasing order, got ${JSON.stringify(buckets)}`);
