@@ -2,8 +2,6 @@ import { shared } from '../global-state.js';
 import { InternalMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
-import { isMainThread } from 'node:worker_threads';
-import { forwardToMainThread } from '../topology/thread-forwarder.js';
 import { TIMER_VALUES_FLOOR } from './timer-sample.js';
 
 /** Limits of the in-process aggregator. */
@@ -332,10 +330,7 @@ function addDropCounter(counters: Map<string, CounterPoint>, name: string, value
 
 /**
  * The process-wide aggregator every source feeds and the running report drains (one for every
- * copy of the package). In a worker thread it forwards to the main thread's report, once.
+ * copy of the package). In a worker thread, topology/thread-forwarder.ts (installed by the entry
+ * points) forwards it to the main thread's report: this layer knows nothing above it.
  */
-export const processAggregator: Aggregator = shared('aggregator', () => {
-  const aggregator = new Aggregator();
-  if (!isMainThread) forwardToMainThread(aggregator);
-  return aggregator;
-});
+export const processAggregator: Aggregator = shared('aggregator', () => new Aggregator());
