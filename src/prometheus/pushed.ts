@@ -6,7 +6,7 @@ import { pushedName, tagLabels } from './names.js';
 
 /** Limits of the pushed-series store. */
 export interface PushedSeriesOptions {
-  /** Distinct pushed series kept (all kinds); past it new series are dropped and counted. @default 10000 */
+  /** Distinct pushed series kept (all kinds); past it new series are dropped and counted. @default the aggregator's `maxSeries` (10 000) */
   readonly maxSeries?: number;
   /** Members remembered per set between two scrapes. @default 10000 */
   readonly maxSetMembers?: number;
@@ -52,7 +52,8 @@ type Cell = { readonly source: string; readonly scale: number } & (
  * Series are never forgotten (a counter must not restart), so their number is capped.
  */
 export class PushedSeries {
-  readonly #maxSeries: number;
+  #maxSeries: number;
+  readonly #explicitSeries: boolean;
   readonly #maxSetMembers: number;
   #maxSetMembersTotal: number;
   /** Members held now, all sets together. */
@@ -67,6 +68,7 @@ export class PushedSeries {
 
   constructor(options: PushedSeriesOptions = {}) {
     this.#maxSeries = options.maxSeries ?? PUSHED_DEFAULTS.maxSeries;
+    this.#explicitSeries = options.maxSeries !== undefined;
     this.#maxSetMembers = options.maxSetMembers ?? PUSHED_DEFAULTS.maxSetMembers;
     this.#maxSetMembersTotal = options.maxSetMembersTotal ?? Infinity;
     this.#explicitTotal = options.maxSetMembersTotal !== undefined;
@@ -74,8 +76,9 @@ export class PushedSeries {
     this.#unitless = this.#seconds.map((b) => Math.round(b * 1e6) / 1e3);
   }
 
-  /** Reads `aggregator` through a tap; its set-member cap bounds this store too, unless one was given. */
+  /** Reads `aggregator` through a tap; its series and set-member caps bound this store too, unless given. */
   attach(aggregator: Aggregator): void {
+    if (!this.#explicitSeries) this.#maxSeries = aggregator.limits.maxSeries;
     if (!this.#explicitTotal) this.#maxSetMembersTotal = aggregator.limits.maxSetValues;
     this.#untap ??= aggregator.addTap(this.#tap);
   }
