@@ -29,7 +29,7 @@ export class EventLoopLag {
   }
 
   enable(): void {
-    this.#window ??= delayProbe().open(this.#resolution);
+    this.#window ??= delayProbe().open(this.#resolution, true);
   }
 
   disable(): void {

@@ -25,6 +25,8 @@ export class DelayProbe {
   #period = 0;
   /** Open readers and the period each asked for, ms. */
   readonly #readers = new Map<DelayWindow, number>();
+  /** Open readers that report mean and stddev (reading them costs; see DelayWindow.fold). */
+  readonly #momentReaders = new Set<DelayWindow>();
   /** Since the probe started: never reset by a reader. */
   readonly cumulative = new DelayWindow();
   #bridge: NodeJS.Timeout | undefined;
@@ -42,8 +44,11 @@ export class DelayProbe {
     return this.#period;
   }
 
-  /** A window for a new reader, starting empty now; the probe runs at `resolution` ms or finer. */
-  open(resolution: number): DelayWindow {
+  /**
+   * A window for a new reader, starting empty now; the probe runs at `resolution` ms or finer.
+   * `moments`: the reader reports mean and stddev.
+   */
+  open(resolution: number, moments = false): DelayWindow {
     const window = new DelayWindow();
     if (this.#histogram === undefined) {
       this.#start(resolution);
@@ -54,11 +59,13 @@ export class DelayProbe {
       this.#start(resolution);
     }
     this.#readers.set(window, resolution);
+    if (moments) this.#momentReaders.add(window);
     return window;
   }
 
   /** Closes a reader's window; the probe stops with the last one. */
   close(window: DelayWindow): void {
+    this.#momentReaders.delete(window);
     if (!this.#readers.delete(window) || this.#readers.size > 0) return;
     this.#stop();
   }
@@ -77,7 +84,8 @@ export class DelayProbe {
       const pending = now - this.#bridgeArmed - this.#period;
       if (pending > bridgeLate) bridgeLate = pending;
     }
-    const batch = this.cumulative.fold(h, this.#period, bridgeLate);
+    // Several readers' windows merge drains: only then is the full percentile table worth reading.
+    const batch = this.cumulative.fold(h, this.#period, bridgeLate, this.#momentReaders.size > 0, this.#readers.size > 1);
     for (const window of this.#readers.keys()) window.add(batch);
     h.reset();
     this.#bridgeLate = 0;

@@ -25,7 +25,7 @@ export class EventLoopDelayCollector implements RuntimeCollector {
   }
 
   enable(): void {
-    this.#window ??= delayProbe().open(this.#resolution);
+    this.#window ??= delayProbe().open(this.#resolution, this.#semconv);
   }
 
   disable(): void {
