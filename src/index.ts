@@ -23,6 +23,9 @@ export { redactEndpoint } from './redact.js';
 
 // --- metrics model (core) ---
 export { Aggregator, processAggregator } from './metrics/aggregator.js';
+// A worker thread's figures reach the main thread's report (docs/topology.md); nothing in the main thread.
+import { forwardThreadFigures } from './topology/thread-forwarder.js';
+forwardThreadFigures();
 export type { AggregatorOptions } from './metrics/aggregator.js';
 export type { Snapshot, CounterPoint, GaugePoint, TimerPoint, SetPoint } from './metrics/snapshot.js';
 export type { Tags } from './metrics/series.js';

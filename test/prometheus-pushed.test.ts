@@ -176,3 +176,30 @@ test('Aggregator.addTap(): sees each record before the interval caps, with key, 
   ]);
   assert.equal(aggregator.swap().gauges.size, 0);
 });
+
+describe('the Prometheus store\'s set members', () => {
+  test('are bounded all sets together by the aggregator\'s maxSetValues, and every refusal is counted', async () => {
+    const { PushedSeries } = await import('../src/prometheus/pushed.js');
+    const { FamilyList } = await import('../src/prometheus/family.js');
+    const aggregator = new Aggregator({ maxSetValues: 1_000 });
+    const store = new PushedSeries(); // per set: 10 000 by default, far above what each set gets
+    store.attach(aggregator);
+    try {
+      // 30 sets × 100 members: each set is far below its own cap, together three times the total.
+      for (let s = 0; s < 30; s++) for (let m = 0; m < 100; m++) aggregator.setMember(`visitors.${s}`, `member-${m}`);
+      const list = new FamilyList();
+      store.collect(list);
+      const held = list.families.filter((f) => f.name.startsWith('visitors_')).reduce((sum, f) => sum + f.samples.reduce((n, x) => n + x.value, 0), 0);
+      assert.equal(held, 1_000, 'members held, all sets together');
+      const dropped = list.families.find((f) => f.name === 'hmetrics_prometheus_dropped_set_members')!;
+      assert.equal(dropped.samples[0]!.value, 2_000);
+      // The bound is per scrape window: after a scrape the sets take members again.
+      aggregator.setMember('visitors.29', 'member-0');
+      const next = new FamilyList();
+      store.collect(next);
+      assert.equal(next.families.find((f) => f.name === 'visitors_29')!.samples[0]!.value, 1);
+    } finally {
+      store.detach();
+    }
+  });
+});

@@ -71,11 +71,49 @@ if (cluster.isPrimary) {
 }
 `;
 
+// Heroku's shutdown: SIGTERM reaches the primary and every worker in the same instant. Each
+// worker records 50 increments in a burst after its last interval end, says so, and when all
+// three have, the primary signals itself and them at once: all 150 are in partial intervals.
+const WORKERS = 3;
+const BURST = 50;
+const HEROKU_STOP_APP = `
+import cluster from 'node:cluster';
+import { increment } from 'hmetrics/onload';
+if (cluster.isPrimary) {
+  const workers = [];
+  let ready = 0;
+  let done = 0;
+  for (let i = 0; i < ${WORKERS}; i++) {
+    const worker = cluster.fork();
+    workers.push(worker);
+    worker.on('message', (m) => {
+      if (m === 'ready' && ++ready === ${WORKERS}) setTimeout(() => workers.forEach((w) => w.send('go')), 200);
+      if (m === 'done' && ++done === ${WORKERS}) {
+        for (const w of workers) w.process.kill('SIGTERM');
+        process.kill(process.pid, 'SIGTERM');
+      }
+    });
+  }
+  setTimeout(() => {}, 8000);
+} else {
+  process.on('message', (m) => {
+    if (m !== 'go') return;
+    let n = 0;
+    const burst = setInterval(() => {
+      increment('burst.calls');
+      if (++n === ${BURST}) { clearInterval(burst); process.send('done'); }
+    }, 1);
+  });
+  process.send('ready');
+  setInterval(() => {}, 1000);
+}
+`;
+
 let endpoint: HerokuEndpoint;
 let scratch: ScratchPackage;
 before(async () => {
   endpoint = await HerokuEndpoint.start();
-  scratch = createScratchPackage({ 'app.js': '', 'cluster.mjs': CLUSTER_APP, 'bare.mjs': BARE_PRIMARY_APP, 'sigterm.mjs': SIGTERM_APP });
+  scratch = createScratchPackage({ 'app.js': '', 'cluster.mjs': CLUSTER_APP, 'bare.mjs': BARE_PRIMARY_APP, 'sigterm.mjs': SIGTERM_APP, 'heroku-stop.mjs': HEROKU_STOP_APP });
 });
 after(async () => {
   await endpoint.close();
@@ -142,5 +180,15 @@ describe('cluster: the primary reports for the dyno', () => {
     const payloads = endpoint.payloads.filter((p) => p.path === '/sigterm');
     assert.equal(counterSum(payloads, 'early.calls'), 1);
     assert.equal(counterSum(payloads, 'late.calls'), 1, 'recorded after the last interval end, flushed on SIGTERM');
+  });
+
+  test('SIGTERM to the primary and every worker at once (Heroku\'s shutdown): every worker increment is delivered, exactly', async () => {
+    const result = await runCommand(process.execPath, ['--import', 'hmetrics/onload', 'heroku-stop.mjs'], scratch.dir, {
+      HMETRICS_URL: endpoint.url('/heroku-stop'),
+      HMETRICS_INTERVAL: '5000', // no interval ends during the test: only the final deliveries carry the burst
+    });
+    assert.equal(result.signal ?? undefined, 'SIGTERM', `the primary ends by the signal (code ${result.code}): ${result.stderr}`);
+    const payloads = endpoint.payloads.filter((p) => p.path === '/heroku-stop');
+    assert.equal(counterSum(payloads, 'burst.calls'), 150, 'each worker\'s last partial interval reached the primary\'s final delivery');
   });
 });

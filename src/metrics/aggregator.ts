@@ -2,8 +2,6 @@ import { shared } from '../global-state.js';
 import { InternalMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
-import { isMainThread } from 'node:worker_threads';
-import { forwardToMainThread } from '../topology/thread-forwarder.js';
 import { TIMER_VALUES_FLOOR } from './timer-sample.js';
 
 /** Limits of the in-process aggregator. */
@@ -212,6 +210,21 @@ export class Aggregator {
     return { maxSeries: this.#maxSeries, maxTimerValues: this.#maxTimerValues, maxTimerValuesTotal: this.#maxTimerValuesTotal, maxSetValues: this.#maxSetValues };
   }
 
+  /**
+   * Runs the pull sources now: what they write joins the current interval (and reaches every
+   * tap) without ending it. A reader with a tap of its own (the Prometheus store) calls this
+   * before it reads, so it never takes the interval from whoever drains it with `swap()`.
+   */
+  pull(): void {
+    for (const source of this.#pullSources) {
+      try {
+        source(this);
+      } catch {
+        // A broken source must not cost the interval everyone else recorded.
+      }
+    }
+  }
+
   /** Registers a tap (see `AggregatorTap`); returns the function that removes it. A tap must not throw. */
   addTap(tap: AggregatorTap): () => void {
     this.#taps.add(tap);
@@ -228,13 +241,7 @@ export class Aggregator {
    * hmetrics' own drop counters are added to the snapshot when anything was dropped.
    */
   swap(): Snapshot {
-    for (const source of this.#pullSources) {
-      try {
-        source(this);
-      } catch {
-        // A broken source must not cost the interval everyone else recorded.
-      }
-    }
+    this.pull();
     const time = this.#now();
     const dropped = this.#dropped;
     this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
@@ -323,10 +330,7 @@ function addDropCounter(counters: Map<string, CounterPoint>, name: string, value
 
 /**
  * The process-wide aggregator every source feeds and the running report drains (one for every
- * copy of the package). In a worker thread it forwards to the main thread's report, once.
+ * copy of the package). In a worker thread, topology/thread-forwarder.ts (installed by the entry
+ * points) forwards it to the main thread's report: this layer knows nothing above it.
  */
-export const processAggregator: Aggregator = shared('aggregator', () => {
-  const aggregator = new Aggregator();
-  if (!isMainThread) forwardToMainThread(aggregator);
-  return aggregator;
-});
+export const processAggregator: Aggregator = shared('aggregator', () => new Aggregator());

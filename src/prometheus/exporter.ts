@@ -51,6 +51,7 @@ class Exporter {
     this.#workerTimeout = checkInteger('workerTimeout', options.workerTimeout ?? PROMETHEUS_DEFAULTS.workerTimeout);
     if (options.maxSeries !== undefined) checkInteger('maxSeries', options.maxSeries);
     if (options.maxSetMembers !== undefined) checkInteger('maxSetMembers', options.maxSetMembers);
+    if (options.maxSetMembersTotal !== undefined) checkInteger('maxSetMembersTotal', options.maxSetMembersTotal);
     const buckets = options.timerBuckets;
     if (buckets !== undefined && (!Array.isArray(buckets) || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)))) {
       throw new InvalidOption(`Expected \`timerBuckets\` to be finite numbers in increasing order, got ${JSON.stringify(buckets)}`);
@@ -65,10 +66,12 @@ class Exporter {
 
   /** This process's families, read now. */
   families(): Family[] {
-    // Pull sources (statsd receiver, telemetry buffers) write into the aggregator when it is
-    // swapped. With no report loop to do that, the scrape does it: what they write reaches the
-    // tap, and the snapshot has no other reader.
-    if (!isReporting()) this.#aggregator.swap();
+    // Pull sources (statsd receiver, telemetry buffers) write into the aggregator as an interval
+    // ends. With no report loop to end intervals, the scrape runs them: what they write reaches
+    // the tap (this store's reader) and stays in the interval. A scrape never swaps: it would
+    // drain the push loop's inputs (one running, or one that starts later and owns everything
+    // recorded before it started).
+    if (!isReporting()) this.#aggregator.pull();
     const list = new FamilyList();
     this.#runtime?.collect(list);
     this.#pushed.collect(list);

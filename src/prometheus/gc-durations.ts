@@ -1,4 +1,5 @@
-import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
+import { gcSource } from '../runtime/gc-source.js';
 import { label, pushHistogram, type FamilyList } from './family.js';
 
 /** prom-client's `nodejs_gc_duration_seconds` buckets, seconds. */
@@ -13,32 +14,30 @@ const KIND_NAMES: Readonly<Record<number, string>> = { 1: 'minor', 2: 'minor', 4
 interface KindCells { readonly labels: string; readonly buckets: number[]; sum: number; count: number }
 
 /**
- * `nodejs_gc_duration_seconds{kind}`, cumulative since enable, from an observer of its own (the
- * push loop's GC collector keeps per-interval counts; two observers see the same entries).
+ * `nodejs_gc_duration_seconds{kind}`, cumulative since enable, from the process's one GC
+ * observer (runtime/gc-source.ts), which hands every entry to every reader.
  * Every entry of every batch is counted; prom-client counts only the first of each batch.
  * Also keeps the longest pause since the previous scrape (`nodejs_gc_pause_max_seconds`).
  */
 export class GcDurations {
-  #observer: PerformanceObserver | undefined;
+  #unsubscribe: (() => void) | undefined;
   #since = 0;
   #maxSinceScrape = 0;
   readonly #kinds = new Map<string, KindCells>();
 
   enable(): void {
-    if (this.#observer) return;
+    if (this.#unsubscribe) return;
     this.#since = performance.now();
-    const observer = new PerformanceObserver((list) => this.#record(list.getEntries()));
-    observer.observe({ type: 'gc' });
-    this.#observer = observer;
+    this.#unsubscribe = gcSource().subscribe(this.#record);
   }
 
   disable(): void {
-    this.#observer?.disconnect();
-    this.#observer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   collect(list: FamilyList): void {
-    if (this.#observer) this.#record(this.#observer.takeRecords());
+    if (this.#unsubscribe) gcSource().flush();
     const samples = list.open('nodejs_gc_duration_seconds', 'histogram',
       'Garbage collection duration by kind, one of major, minor, incremental or weakcb.');
     for (const cells of this.#kinds.values()) {
@@ -48,21 +47,18 @@ export class GcDurations {
     this.#maxSinceScrape = 0;
   }
 
-  #record(entries: readonly PerformanceEntry[]): void {
-    for (const entry of entries) {
-      if (entry.startTime < this.#since) continue;
-      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } | null }).detail?.kind;
-      const name = (kind !== undefined ? KIND_NAMES[kind] : undefined) ?? 'major';
-      let cells = this.#kinds.get(name);
-      if (cells === undefined) {
-        cells = { labels: label('kind', name), buckets: GC_DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
-        this.#kinds.set(name, cells);
-      }
-      const seconds = entry.duration / 1000;
-      for (let i = 0; i < GC_DURATION_BUCKETS.length; i++) if (seconds <= GC_DURATION_BUCKETS[i]!) cells.buckets[i]!++;
-      cells.sum += seconds;
-      cells.count++;
-      if (seconds > this.#maxSinceScrape) this.#maxSinceScrape = seconds;
+  readonly #record = (kind: number, duration: number, startTime: number): void => {
+    if (startTime < this.#since) return;
+    const name = KIND_NAMES[kind] ?? 'major';
+    let cells = this.#kinds.get(name);
+    if (cells === undefined) {
+      cells = { labels: label('kind', name), buckets: GC_DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.#kinds.set(name, cells);
     }
-  }
+    const seconds = duration / 1000;
+    for (let i = 0; i < GC_DURATION_BUCKETS.length; i++) if (seconds <= GC_DURATION_BUCKETS[i]!) cells.buckets[i]!++;
+    cells.sum += seconds;
+    cells.count++;
+    if (seconds > this.#maxSinceScrape) this.#maxSinceScrape = seconds;
+  };
 }

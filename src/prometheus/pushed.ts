@@ -6,10 +6,16 @@ import { pushedName, tagLabels } from './names.js';
 
 /** Limits of the pushed-series store. */
 export interface PushedSeriesOptions {
-  /** Distinct pushed series kept (all kinds); past it new series are dropped and counted. @default 10000 */
+  /** Distinct pushed series kept (all kinds); past it new series are dropped and counted. @default the aggregator's `maxSeries` (10 000) */
   readonly maxSeries?: number;
   /** Members remembered per set between two scrapes. @default 10000 */
   readonly maxSetMembers?: number;
+  /**
+   * Members remembered between two scrapes, all sets together; past it new members are dropped
+   * and counted (`hmetrics_prometheus_dropped_set_members_total`).
+   * @default the aggregator's `maxSetValues` (100 000): the bound docs/memory.md states
+   */
+  readonly maxSetMembersTotal?: number;
   /**
    * Histogram bucket bounds for timers, seconds. Timers named with a time unit are exposed in
    * seconds; the others keep their values (ms by statsd convention) and get these bounds × 1000.
@@ -46,22 +52,34 @@ type Cell = { readonly source: string; readonly scale: number } & (
  * Series are never forgotten (a counter must not restart), so their number is capped.
  */
 export class PushedSeries {
-  readonly #maxSeries: number;
+  #maxSeries: number;
+  readonly #explicitSeries: boolean;
   readonly #maxSetMembers: number;
+  #maxSetMembersTotal: number;
+  /** Members held now, all sets together. */
+  #members = 0;
+  #droppedMembers = 0;
   readonly #seconds: readonly number[];
   readonly #unitless: readonly number[];
   readonly #cells = new Map<string, Cell>();
   #dropped = 0;
+  readonly #explicitTotal: boolean;
   #untap: (() => void) | undefined;
 
   constructor(options: PushedSeriesOptions = {}) {
     this.#maxSeries = options.maxSeries ?? PUSHED_DEFAULTS.maxSeries;
+    this.#explicitSeries = options.maxSeries !== undefined;
     this.#maxSetMembers = options.maxSetMembers ?? PUSHED_DEFAULTS.maxSetMembers;
+    this.#maxSetMembersTotal = options.maxSetMembersTotal ?? Infinity;
+    this.#explicitTotal = options.maxSetMembersTotal !== undefined;
     this.#seconds = options.timerBuckets ?? DEFAULT_TIMER_BUCKETS;
     this.#unitless = this.#seconds.map((b) => Math.round(b * 1e6) / 1e3);
   }
 
+  /** Reads `aggregator` through a tap; its series and set-member caps bound this store too, unless given. */
   attach(aggregator: Aggregator): void {
+    if (!this.#explicitSeries) this.#maxSeries = aggregator.limits.maxSeries;
+    if (!this.#explicitTotal) this.#maxSetMembersTotal = aggregator.limits.maxSetValues;
     this.#untap ??= aggregator.addTap(this.#tap);
   }
 
@@ -100,8 +118,16 @@ export class PushedSeries {
         cell.count += weight;
         return;
       }
-      case 'set':
-        if (cell.members.size < this.#maxSetMembers) cell.members.add(value as string);
+      case 'set': {
+        const members = cell.members;
+        if (members.has(value as string)) return;
+        if (members.size >= this.#maxSetMembers || this.#members >= this.#maxSetMembersTotal) {
+          this.#droppedMembers++;
+          return;
+        }
+        members.add(value as string);
+        this.#members++;
+      }
     }
   };
 
@@ -153,9 +179,12 @@ export class PushedSeries {
         case 'histogram': pushHistogram(family.samples, cell.labels, cell.bounds, cell.buckets, cell.sum, cell.count); break;
         case 'set':
           family.samples.push({ suffix: '', labels: cell.labels, value: cell.members.size });
-          cell.members.clear();
       }
     }
+    // Members count per scrape window; every set starts empty again (those left out above too).
+    for (const cell of this.#cells.values()) if (cell.kind === 'set') cell.members.clear();
+    this.#members = 0;
     list.counter('hmetrics_prometheus_dropped_series', 'Pushed series not exposed because the series cap was reached.', this.#dropped);
+    list.counter('hmetrics_prometheus_dropped_set_members', 'Set members not counted because a set-member cap (per set or all sets together) was reached.', this.#droppedMembers);
   }
 }

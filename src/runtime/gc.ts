@@ -1,14 +1,9 @@
-import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
 import type { RuntimeCollector } from './collector.js';
-
-/** A `gc` entry; `detail.kind` is the perf_hooks GC kind (Node ≥ 16). */
-type GcEntry = PerformanceEntry & { readonly detail?: { readonly kind?: number } | null };
-
-/** perf_hooks GC kinds counted as young generation: scavenge (1) and minor mark-sweep (2). */
-const YOUNG_KINDS = new Set([1, 2]);
+import { gcSource, YOUNG_KINDS } from './gc-source.js';
 
 /** `v8js.gc.type` by perf_hooks GC kind, as OpenTelemetry's runtime instrumentation names them. */
 const SEMCONV_TYPE_TAGS = new Map<number, Tags>([
@@ -27,14 +22,15 @@ const UNKNOWN_TYPE_TAGS: Tags = [`${SemconvAttribute.gcType}:unknown`];
 export const MAX_SEMCONV_EVENTS = 10_000;
 
 /**
- * Counts every `gc` performance entry: all entries of every observer batch, plus those still
- * buffered at collect time (`takeRecords()`), which would otherwise land in the next interval.
+ * Counts every `gc` performance entry the process's one observer (gc-source.ts) hands it: all
+ * entries of every observer batch, plus those still buffered at collect time (flushed to every
+ * reader), which would otherwise land in the next interval.
  * Young = kinds 1 and 2; old = every other kind (major, incremental marking, weak callbacks).
  * An entry reaches observers a loop turn after its GC, so one from the collect's own loop turn
  * is counted in the next interval: late by one interval, never lost while enabled.
  */
 export class GcCollector implements RuntimeCollector {
-  #observer: PerformanceObserver | undefined;
+  #unsubscribe: (() => void) | undefined;
   #young = 0;
   #old = 0;
   /** Pauses in ms as perf_hooks reports them; converted to ns once per collect. */
@@ -54,25 +50,22 @@ export class GcCollector implements RuntimeCollector {
   }
 
   enable(): void {
-    if (this.#observer) return;
+    if (this.#unsubscribe) return;
     this.#reset();
     this.#since = performance.now();
-    // Every batch, however many entries it holds, goes through #record.
-    const observer = new PerformanceObserver((list) => this.#record(list.getEntries()));
-    observer.observe({ type: 'gc' });
-    this.#observer = observer;
+    this.#unsubscribe = gcSource().subscribe(this.#record);
   }
 
   disable(): void {
-    this.#observer?.disconnect();
-    this.#observer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#reset();
   }
 
   collect(aggregator: Aggregator): void {
-    if (!this.#observer) return;
+    if (!this.#unsubscribe) return;
     // Entries the observer has buffered but not delivered yet belong to this interval.
-    this.#record(this.#observer.takeRecords());
+    gcSource().flush();
     const young = this.#young;
     const old = this.#old;
     const youngNs = Math.round(this.#youngPauseMs * 1e6);
@@ -90,27 +83,23 @@ export class GcCollector implements RuntimeCollector {
     this.#reset();
   }
 
-  #record(entries: readonly PerformanceEntry[]): void {
-    for (const entry of entries) {
-      // Entries reach observers a loop turn after their GC, so a new observer can be handed
-      // one from before its enable(); the first interval after a (re)start excludes it.
-      if (entry.startTime < this.#since) continue;
-      const duration = entry.duration;
-      const kind = (entry as GcEntry).detail?.kind;
-      if (kind !== undefined && YOUNG_KINDS.has(kind)) {
-        this.#young++;
-        this.#youngPauseMs += duration;
-      } else {
-        this.#old++;
-        this.#oldPauseMs += duration;
-      }
-      if (duration > this.#maxPauseMs) this.#maxPauseMs = duration;
-      if (this.#semconv && this.#durations.length < MAX_SEMCONV_EVENTS) {
-        this.#durations.push(duration / 1000);
-        this.#kinds.push(kind ?? 0);
-      }
+  readonly #record = (kind: number, duration: number, startTime: number): void => {
+    // Entries reach observers a loop turn after their GC, so a new reader can be handed one
+    // from before its enable(); the first interval after a (re)start excludes it.
+    if (startTime < this.#since) return;
+    if (YOUNG_KINDS.has(kind)) {
+      this.#young++;
+      this.#youngPauseMs += duration;
+    } else {
+      this.#old++;
+      this.#oldPauseMs += duration;
     }
-  }
+    if (duration > this.#maxPauseMs) this.#maxPauseMs = duration;
+    if (this.#semconv && this.#durations.length < MAX_SEMCONV_EVENTS) {
+      this.#durations.push(duration / 1000);
+      this.#kinds.push(kind);
+    }
+  };
 
   #reset(): void {
     this.#young = 0;

@@ -1,11 +1,10 @@
-import { debug } from '../debug.js';
 import { REPORT_DEFAULTS } from '../report-defaults.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
+import { CarryOver } from '../metrics/carry-over.js';
+import { Outlet, ReportLoop } from '../report-loop.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
-import type { RuntimeCollector } from '../runtime/collector.js';
-import { CLUSTER_TAG, type ClusterMessage } from './cluster-receiver.js';
-import { attachReceivers } from './receivers.js';
-import { encodeSnapshot } from './wire.js';
+import { IpcSink } from './ipc-sink.js';
+import { attachReceivers, collectThreadsNow } from './receivers.js';
 
 /** Options of `forwardToPrimary`. */
 export interface ForwardOptions {
@@ -24,61 +23,40 @@ export interface Forwarder {
 }
 
 /**
- * A cluster worker whose primary reports: samples its runtime and drains its aggregator every
- * `interval`, and sends the snapshot to the primary over IPC (`process.send`, a tagged message).
- * It never listens for messages, so it never holds the IPC channel open; its timer is unref'd.
- * A natural exit sends the last partial interval first; so does `stop()`.
+ * A cluster worker whose primary reports: a report loop (report-loop.ts) over one IPC outlet.
+ * Every `interval` it samples its runtime, drains its aggregator and sends the snapshot to the
+ * primary; like every report loop it carries what a send could not deliver, bounds each send,
+ * and on stop sends its last partial interval within `flushTimeout`, marked final so the
+ * primary's own final delivery waits for it (SIGTERM to the primary and every worker at once,
+ * as Heroku does, loses nothing). It never listens for messages, so it never holds the IPC
+ * channel open; its timers are unref'd. A natural exit (beforeExit) stops it too.
  */
 export function forwardToPrimary(options: ForwardOptions): Forwarder {
   const aggregator = options.aggregator ?? processAggregator;
   const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
   attachReceivers(aggregator, options.interval); // this worker's own worker threads
-  let sampler: RuntimeCollector | undefined;
-  try {
-    sampler = createRuntimeSampler();
-    sampler.enable();
-  } catch (error) {
-    debug(`runtime sampler not started: ${(error as Error).message}`);
-  }
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  let stopped = false;
-
-  const send = (): Promise<void> => new Promise((resolve) => {
-    try {
-      sampler?.collect(aggregator);
-      const snapshot = aggregator.swap();
-      if (!process.connected || typeof process.send !== 'function') { resolve(); return; }
-      const message: ClusterMessage = { tag: CLUSTER_TAG, pid: process.pid, snapshot: encodeSnapshot(snapshot) };
-      process.send(message, undefined, {}, (error) => {
-        if (error) debug(`snapshot not sent to the cluster primary: ${error.message}`);
-        resolve();
-      });
-    } catch (error) {
-      debug(`snapshot not sent to the cluster primary: ${(error as Error).message}`);
-      resolve();
-    }
-  });
-
-  // Read in a setImmediate after the tick, as the report loop does: probe timers due in the
-  // same timers phase record first, so a long block lands in this interval.
-  const timer = setInterval(() => setImmediate(() => { void send(); }), options.interval);
-  timer.unref();
+  const sink = new IpcSink();
+  const outlet = new Outlet(sink, 'ipc:primary', new CarryOver(aggregator.limits));
+  const controller = new AbortController();
+  const loop = new ReportLoop([outlet], undefined, {
+    interval: options.interval,
+    timeout: Math.min(REPORT_DEFAULTS.timeout, options.interval),
+    flushTimeout,
+    aggregator,
+    now: Date.now,
+    collectThreads: collectThreadsNow,
+  }, createRuntimeSampler());
+  // The loop never rejects without an error handler; a fault is the worker's figures, never the app's.
+  const done = loop.run(controller.signal).catch(() => undefined);
   const onBeforeExit = (): void => {
     process.removeListener('beforeExit', onBeforeExit);
     void stop();
   };
   process.on('beforeExit', onBeforeExit);
-
-  const stop = async (): Promise<void> => {
-    if (stopped) return done;
-    stopped = true;
-    clearInterval(timer);
+  const stop = (): Promise<void> => {
     process.removeListener('beforeExit', onBeforeExit);
-    // The send itself holds the process (IPC write) while it is pending; bounded all the same.
-    await Promise.race([send(), new Promise<void>((resolve) => setTimeout(resolve, flushTimeout).unref())]);
-    sampler?.disable();
-    finish();
+    sink.final = true;
+    controller.abort();
     return done;
   };
   return { done, stop };

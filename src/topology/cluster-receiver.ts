@@ -12,6 +12,8 @@ export interface ClusterMessage {
   readonly tag: typeof CLUSTER_TAG;
   readonly pid: number;
   readonly snapshot: WireSnapshot;
+  /** The worker is stopping: this is its last partial interval. */
+  readonly final?: boolean;
 }
 
 interface WorkerGauges {
@@ -30,16 +32,23 @@ export class ClusterReceiver {
   readonly #workers = new Map<number, WorkerGauges>();
   readonly #staleAfter: number;
   readonly #now: () => number;
+  readonly #cluster: Cluster;
+  /** Workers whose final snapshot arrived. */
+  readonly #finished = new Set<number>();
+  /** Wakes a final collection waiting for the workers' last snapshots. */
+  #onProgress: (() => void) | undefined;
 
   /** `staleAfter`: ms after which a silent worker's gauges no longer count (it hangs, or left unseen). */
   constructor(aggregator: Aggregator, cluster: Cluster, staleAfter: number, now: () => number = Date.now) {
     this.#aggregator = aggregator;
     this.#staleAfter = staleAfter;
     this.#now = now;
+    this.#cluster = cluster;
     cluster.on('message', (worker: Worker, message: unknown) => this.accept(message, worker.process.pid));
     cluster.on('exit', (worker: Worker) => {
       if (worker.process.pid !== undefined) this.#workers.delete(worker.process.pid);
     });
+    cluster.on('disconnect', () => this.#onProgress?.());
   }
 
   /**
@@ -61,7 +70,32 @@ export class ClusterReceiver {
     // of the dyno's processes only once it has sent its runtime figures.
     if (gauges.size > 0) this.#workers.set(from, { gauges, heardAt: this.#now() });
     else if (known !== undefined) known.heardAt = this.#now();
+    if (candidate.final === true) {
+      this.#finished.add(from);
+      this.#onProgress?.();
+    }
     return true;
+  }
+
+  /**
+   * Before the primary's final delivery: waits, at most `maxWait` ms, until every worker still
+   * connected has sent its final snapshot (it is stopping too: Heroku signals the primary and
+   * every worker at once) or disconnected. Workers that are not stopping are not waited past
+   * `maxWait`; what they sent so far is merged already.
+   */
+  collectNow(maxWait: number): Promise<void> {
+    const pending = (): boolean => Object.values(this.#cluster.workers ?? {}).some((worker) =>
+      worker !== undefined && worker.isConnected() && worker.process.pid !== undefined && !this.#finished.has(worker.process.pid));
+    if (!pending()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const end = (): void => {
+        clearTimeout(timer);
+        this.#onProgress = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, maxWait);
+      this.#onProgress = () => { if (!pending()) end(); };
+    });
   }
 
   /** The pull source: the dyno's runtime gauges, by GAUGE_RULES, over the primary and its live workers. */

@@ -8,17 +8,27 @@ import { ThreadReceiver } from './thread-receiver.js';
 import { processEnv } from '../config/read.js';
 
 
-function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver } {
+function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver; cluster?: ClusterReceiver } {
   return shared('topology.receivers', () => ({ attached: false }));
 }
 
 /**
  * Before the final delivery: the worker threads' figures since the last interval's end, waited
- * for at most `maxWait` ms (nothing to wait for in a process without worker threads).
+ * for at most `maxWait` ms, and in a cluster primary its stopping workers' last snapshots, waited
+ * for at most `CLUSTER_WAIT_FACTOR` × `maxWait` (an IPC round trip through a worker's own
+ * final collection takes longer than a thread's answer). Nothing to wait for in a process
+ * without either.
  */
-export function collectThreadsNow(maxWait: number): Promise<void> {
-  return topologyReceivers().threads?.collectNow(maxWait) ?? Promise.resolve();
+export async function collectThreadsNow(maxWait: number): Promise<void> {
+  const receivers = topologyReceivers();
+  await Promise.all([
+    receivers.threads?.collectNow(maxWait),
+    receivers.cluster?.collectNow(CLUSTER_WAIT_FACTOR * maxWait),
+  ]);
 }
+
+/** See `collectThreadsNow`: with the default flushTimeout, 600 ms of its 2 000. */
+const CLUSTER_WAIT_FACTOR = 3;
 
 /**
  * Makes `aggregator` (the one the report loop drains) the destination of this process's worker
@@ -39,6 +49,7 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
     const cluster = processEnv()[PRIMARY_ENV] === String(process.pid)
       ? new ClusterReceiver(aggregator, load('node:cluster') as import('node:cluster').Cluster, 3 * interval)
       : undefined;
+    if (cluster !== undefined) receivers.cluster = cluster;
     aggregator.addPullSource((target) => {
       threads.pull(target);
       cluster?.pull(target);

@@ -38,6 +38,7 @@ export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: 
       return role;
     case 'thread':
       debug('worker thread: its figures go to the main thread\'s report');
+      (load('./topology/thread-forwarder.js') as typeof import('./thread-forwarder.js')).forwardThreadFigures();
       return role;
     case 'cluster-worker':
       debug(`cluster worker: sending snapshots to the primary (pid ${role.primaryPid})`);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { BroadcastChannel, threadId } from 'node:worker_threads';
-import type { Aggregator } from '../metrics/aggregator.js';
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+import { shared } from '../global-state.js';
+import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
 
 /**
@@ -29,8 +30,8 @@ export type ThreadMessage =
  * to `collect`; this thread then drains its aggregator (its buffer calls, statsd and HTTP
  * monitor figures) and posts the snapshot. A thread that exits posts what is left. Draining
  * (`swap`) is what guarantees nothing is counted twice: each figure leaves the thread once.
- * The channel is unref'd, so it never holds the thread open. Called once, by the aggregator
- * module, in every worker thread.
+ * The channel is unref'd, so it never holds the thread open. Called once per thread, through
+ * `forwardThreadFigures()`.
  */
 export function forwardToMainThread(aggregator: Aggregator): void {
   try {
@@ -62,4 +63,17 @@ export function forwardToMainThread(aggregator: Aggregator): void {
   } catch {
     // No BroadcastChannel (should not happen on Node >= 20.19): the thread keeps its figures.
   }
+}
+
+/**
+ * In a worker thread, forwards the process aggregator to the main thread's report, once for
+ * every copy of the package; in the main thread, nothing. The entry points (the package index,
+ * onload's thread role) call it: the metrics layer below never reaches up for it.
+ */
+export function forwardThreadFigures(): void {
+  if (isMainThread) return;
+  const state = shared('topology.thread-forwarding', () => ({ installed: false }));
+  if (state.installed) return;
+  state.installed = true;
+  forwardToMainThread(processAggregator);
 }
