@@ -11,7 +11,7 @@ import type { Snapshot } from '../src/metrics/snapshot.js';
 
 // Every exported recording function accepts any value: it never throws into the app, counts
 // what it refuses in hmetrics.dropped.invalid / hmetrics.dropped.non_finite, and in verbose
-// mode says why once per key (docs/api.md).
+// mode says why once per key (docs/telemetry.md, "Refusals and finite numbers").
 
 const throwingToString = { toString() { throw new Error('toString'); }, valueOf() { throw new Error('valueOf'); } };
 const throwingGetter = { get a() { throw new Error('getter'); } };

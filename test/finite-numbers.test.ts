@@ -9,7 +9,7 @@ import { parseExposition, valueOf } from './helpers/exposition.js';
 import { until } from './helpers/wait.js';
 
 // Numbers stay finite in every store and every sink: a value or a sum that would become
-// infinite or NaN is refused and counted in hmetrics.dropped.non_finite (docs/api.md).
+// infinite or NaN is refused and counted in hmetrics.dropped.non_finite (docs/telemetry.md, "Refusals and finite numbers").
 
 after(() => { stopPrometheus(); processAggregator.swap(); });
 

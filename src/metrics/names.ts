@@ -129,7 +129,7 @@ export const SemconvAttribute = {
 // --- refusals of the recording APIs ---
 /**
  * What the recording APIs (the buffer API, `processAggregator`, the statsd receiver, …) refused
- * instead of throwing into the app or storing a number no sink can carry (docs/api.md).
+ * instead of throwing into the app or storing a number no sink can carry (docs/telemetry.md, "Refusals and finite numbers").
  */
 export const RefusedMetric = {
   /** Calls refused for a key, value, tags or sample rate of the wrong type (`increment(undefined)`, a symbol, an object whose `toString` throws). */

@@ -87,7 +87,7 @@ export class PushedSeries {
     switch (cell.kind) {
       case 'counter': {
         const delta = ((value as number) * cell.scale) / sampleRate;
-        // A counter that would become +Inf keeps its last finite value (docs/api.md).
+        // A counter that would become +Inf keeps its last finite value (docs/telemetry.md, "Refusals and finite numbers").
         if (delta > 0 && cell.value + delta < Infinity) cell.value += delta;
         return;
       }

@@ -139,7 +139,7 @@ export class StatsdReceiver {
         let sum = cell.value;
         for (let i = 0; i < values.length; i++) sum += values[i]! / rate;
         // Two finite lines can add up to Infinity (`x:1e308|c` twice): the counter keeps its
-        // finite value and the line is counted as refused (docs/api.md).
+        // finite value and the line is counted as refused (docs/telemetry.md, "Refusals and finite numbers").
         if (sum - sum === 0) cell.value = sum;
         else aggregator.count(RefusedMetric.nonFinite, 1);
         return;
