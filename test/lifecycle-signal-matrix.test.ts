@@ -34,7 +34,7 @@ const install = {
   'once': () => process.once(SIG, () => setTimeout(() => process.exit(3), 1000)),
   'signal-exit3': () => require('signal-exit3')(() => {}),
   'signal-exit4': async () => (await import('signal-exit')).onExit(() => {}),
-  'close-with-grace': () => require('close-with-grace')({ delay: 3000, logger: false }, async () => { await sleep(300); server.close(); }),
+  'close-with-grace': () => require('close-with-grace')({ delay: 3000, logger: false }, async () => { await sleep(800); server.close(); }),
   'terminus': () => require('@godaddy/terminus').createTerminus(server, { signals: [SIG], onSignal: () => sleep(300) }),
 };
 for (const part of parts.filter((p) => !p.endsWith('-after'))) await install[part.replace(/-before$/, '')]();
