@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { debug } from './debug.js';
 import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
 import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
@@ -93,7 +94,8 @@ export async function report(
       undelivered.delete(key);
       return new Outlet(sink, key, carry);
     });
-    await new ReportLoop(outlets, errHandler ?? undefined, { ...settings, ...(ownsProcess ? { collectThreads: collectThreadsNow } : {}) }, sampler).run(signal);
+    const loop = new ReportLoop(outlets, errHandler ?? undefined, { ...settings, ...(ownsProcess ? { collectThreads: collectThreadsNow } : {}) }, sampler).run(signal);
+    await settledAfterAbort(loop, signal, settings.flushTimeout);
   } finally {
     for (const outlet of outlets) {
       outlet.sink.close();
@@ -101,6 +103,32 @@ export async function report(
     }
     releaseReportLock();
   }
+}
+
+/**
+ * The loop's own outcome, except that once `signal` aborts it settles within `flushTimeout`
+ * whatever the error handler does: the final delivery has its own bound, but a handler whose
+ * promise never settles would otherwise hold `report()` pending for ever. The loop's ref'd hold
+ * timer (longer than `flushTimeout`) keeps the process alive until then, so this one is unref'd.
+ */
+function settledAfterAbort(loop: Promise<void>, signal: AbortSignal | undefined, flushTimeout: number): Promise<void> {
+  if (!signal) return loop;
+  return new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => {
+        debug(`report(): the error handler has not settled ${flushTimeout} ms after the abort; resolving without it`);
+        resolve();
+      }, flushTimeout);
+      timer.unref();
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    loop.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }).catch(() => undefined);
+  });
 }
 
 type Settings = Required<Omit<ReportOptions, 'runtime'>> & { runtime: false | RuntimeSamplerOptions };

@@ -96,3 +96,23 @@ test('what a stopped loop could not deliver goes out first when report() starts 
   await report(AbortSignal.abort(), endpoint.url('/restart'), null, { runtime: false, interval: 10, timeout: SLOW_MACHINE_TIMEOUT, aggregator });
   assert.equal(endpoint.payloads.slice(before).reduce((s, p) => s + (p.body.counters['carried.across.restart'] ?? 0), 0), 8);
 });
+
+test('regression: a handler whose promise never settles cannot hold report() past flushTimeout after abort()', async () => {
+  endpoint.respond = () => ({ status: 500 });
+  const controller = new AbortController();
+  let calls = 0;
+  const flushTimeout = 300;
+  const done = report(controller.signal, endpoint.url(), () => { calls++; return new Promise<never>(() => undefined); }, { runtime: false, interval: 20, timeout: SLOW_MACHINE_TIMEOUT, flushTimeout });
+  await until(() => calls >= 1);
+  controller.abort();
+  // Bounded real wait: before the fix it was still pending after 8 s.
+  let limit: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    done.then(() => 'resolved', () => 'rejected'),
+    new Promise<string>((resolve) => { limit = setTimeout(() => resolve('still pending'), flushTimeout + 2_000); }),
+  ]);
+  clearTimeout(limit);
+  assert.equal(outcome, 'resolved');
+  assert.equal(isReporting(), false, 'the lock is released');
+  endpoint.respond = () => ({ status: 200 });
+});

@@ -211,6 +211,8 @@ describe('statsd conventions on the wire', () => {
     assert.deepEqual([...lines].sort(), [
       'bytes:18446744073709551616|c',
       'fraction:3.333|c',
+      // The aggregator refuses the three non-finite values and says so (docs/telemetry.md, "Refusals and finite numbers").
+      'hmetrics.dropped.non_finite:3|c',
       'latency:12.346|ms',
       'node.eventloop.delay.ms.median:0.1032|g',
       'node.eventloop.usage.percent:0.3|g',

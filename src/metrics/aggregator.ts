@@ -1,5 +1,6 @@
 import { shared } from '../global-state.js';
-import { InternalMetric } from './names.js';
+import { InternalMetric, RefusedMetric } from './names.js';
+import { tellRefusal } from './refusals.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
 import { TIMER_VALUES_FLOOR } from './timer-sample.js';
@@ -60,7 +61,7 @@ export class Aggregator {
   #live = 0;
   #setMembers = 0;
   #timerValues = 0;
-  #dropped = { series: 0, timerValues: 0, setValues: 0 };
+  #dropped = { series: 0, timerValues: 0, setValues: 0, invalid: 0, nonFinite: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
   #taps = new Set<AggregatorTap>();
@@ -79,9 +80,18 @@ export class Aggregator {
     this.#intervalStart = this.#now();
   }
 
-  /** Adds `value / sampleRate` to a counter. */
+  /**
+   * Adds `value / sampleRate` to a counter. Never throws: a call with a name, tags, value or rate
+   * of the wrong type, or whose value or sum would not be finite, is refused and counted
+   * (`hmetrics.dropped.invalid`, `hmetrics.dropped.non_finite`); the counter keeps its value.
+   */
   count(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
-    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
+    const key = this.#keyOf(name, tags);
+    const delta = sampleRate === 1 ? value : value / sampleRate;
+    if (key === undefined || typeof value !== 'number' || typeof sampleRate !== 'number' || !(sampleRate > 0) || delta - delta !== 0) {
+      this.#refuse('count', name, key !== undefined && typeof value === 'number' && typeof sampleRate === 'number' && sampleRate > 0);
+      return;
+    }
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('count', key, name, tags, value, sampleRate);
     let cell = this.#counters.get(key);
     if (cell === undefined) {
@@ -90,12 +100,21 @@ export class Aggregator {
       this.#counters.set(key, cell);
     }
     if (!cell.touched && !this.#touch(cell)) return;
-    cell.value += sampleRate === 1 ? value : value / sampleRate;
+    const sum = cell.value + delta;
+    if (sum - sum !== 0) {
+      this.#refuse('count', name, true);
+      return;
+    }
+    cell.value = sum;
   }
 
   /** Sets a gauge to `value` (the last value in an interval wins). */
   gauge(name: string, value: number, tags: Tags = NO_TAGS): void {
-    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
+    const key = this.#keyOf(name, tags);
+    if (key === undefined || typeof value !== 'number' || value - value !== 0) {
+      this.#refuse('gauge', name, key !== undefined && typeof value === 'number');
+      return;
+    }
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('gauge', key, name, tags, value, 1);
     let cell = this.#gauges.get(key);
     if (cell === undefined) {
@@ -109,7 +128,13 @@ export class Aggregator {
 
   /** Records one timing (any unit; ms by convention). `sampleRate` scales the count. */
   timing(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
-    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
+    const key = this.#keyOf(name, tags);
+    const weight = sampleRate === 1 ? 1 : 1 / sampleRate;
+    const square = value * value;
+    if (key === undefined || typeof value !== 'number' || typeof sampleRate !== 'number' || !(sampleRate > 0) || square - square !== 0 || weight - weight !== 0) {
+      this.#refuse('timing', name, key !== undefined && typeof value === 'number' && typeof sampleRate === 'number' && sampleRate > 0);
+      return;
+    }
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('timing', key, name, tags, value, sampleRate);
     let cell = this.#timers.get(key);
     if (cell === undefined) {
@@ -118,18 +143,29 @@ export class Aggregator {
       this.#timers.set(key, cell);
     }
     if (!cell.touched && !this.#touch(cell)) return;
-    cell.count += sampleRate === 1 ? 1 : 1 / sampleRate;
+    const count = cell.count + weight;
+    const sum = cell.sum + value;
+    const sumSquares = cell.sumSquares + square;
+    if (count - count !== 0 || sum - sum !== 0 || sumSquares - sumSquares !== 0) {
+      this.#refuse('timing', name, true);
+      return;
+    }
+    cell.count = count;
     cell.seen++;
     if (value < cell.min) cell.min = value;
     if (value > cell.max) cell.max = value;
-    cell.sum += value;
-    cell.sumSquares += value * value;
+    cell.sum = sum;
+    cell.sumSquares = sumSquares;
     this.#keepValue(cell, value);
   }
 
   /** Adds a member to a set (distinct members are counted per interval). */
   setMember(name: string, member: string, tags: Tags = NO_TAGS): void {
-    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
+    const key = this.#keyOf(name, tags);
+    if (key === undefined || typeof member !== 'string') {
+      this.#refuse('setMember', name, false);
+      return;
+    }
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('set', key, name, tags, member, 1);
     let cell = this.#sets.get(key);
     if (cell === undefined) {
@@ -152,7 +188,11 @@ export class Aggregator {
    * count, min, max, sum and sum of squares stay exact; its values join under the same cap.
    */
   mergeTimer(name: string, point: Omit<TimerPoint, 'name' | 'tags'>, tags: Tags = NO_TAGS): void {
-    const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
+    const key = this.#keyOf(name, tags);
+    if (key === undefined) {
+      this.#refuse('mergeTimer', name, false);
+      return;
+    }
     let cell = this.#timers.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
@@ -160,11 +200,18 @@ export class Aggregator {
       this.#timers.set(key, cell);
     }
     if (!cell.touched) this.#touch(cell);
-    cell.count += point.count;
+    const count = cell.count + point.count;
+    const sum = cell.sum + point.sum;
+    const sumSquares = cell.sumSquares + point.sumSquares;
+    if (count - count !== 0 || sum - sum !== 0 || sumSquares - sumSquares !== 0) {
+      this.#refuse('mergeTimer', name, true);
+      return;
+    }
+    cell.count = count;
     if (point.min < cell.min) cell.min = point.min;
     if (point.max > cell.max) cell.max = point.max;
-    cell.sum += point.sum;
-    cell.sumSquares += point.sumSquares;
+    cell.sum = sum;
+    cell.sumSquares = sumSquares;
     for (const value of point.values) {
       cell.seen++;
       this.#keepValue(cell, value);
@@ -191,7 +238,9 @@ export class Aggregator {
 
   /** The value a gauge holds in the current interval, or undefined when it was not set. */
   peekGauge(name: string, tags: Tags = NO_TAGS): number | undefined {
-    const cell = this.#gauges.get(tags.length === 0 ? name : this.#taggedKey(name, tags));
+    const key = this.#keyOf(name, tags);
+    if (key === undefined) return undefined;
+    const cell = this.#gauges.get(key);
     return cell?.touched ? cell.value : undefined;
   }
 
@@ -244,7 +293,7 @@ export class Aggregator {
     this.pull();
     const time = this.#now();
     const dropped = this.#dropped;
-    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0, invalid: 0, nonFinite: 0 };
 
     const counters = new Map<string, CounterPoint>();
     for (const [key, cell] of this.#counters) {
@@ -283,13 +332,30 @@ export class Aggregator {
     addDropCounter(counters, InternalMetric.droppedSeries, dropped.series);
     addDropCounter(counters, InternalMetric.droppedTimerValues, dropped.timerValues);
     addDropCounter(counters, InternalMetric.droppedSetValues, dropped.setValues);
+    addDropCounter(counters, RefusedMetric.invalid, dropped.invalid);
+    addDropCounter(counters, RefusedMetric.nonFinite, dropped.nonFinite);
 
     const intervalMs = time - this.#intervalStart;
     this.#intervalStart = time;
     return { time, intervalMs, counters, gauges, timers, sets };
   }
 
-  #taggedKey(name: string, tags: Tags): string {
+  /** The series key, or undefined for a name or tags no sink could carry (refused by the caller). */
+  #keyOf(name: unknown, tags: unknown): string | undefined {
+    if (typeof name !== 'string') return undefined;
+    if (tags === NO_TAGS) return name;
+    if (!Array.isArray(tags)) return undefined;
+    return tags.length === 0 ? name : this.#taggedKey(name, tags);
+  }
+
+  /** Counts a refused call (never thrown into the app) and says why once per name in verbose mode. */
+  #refuse(operation: string, name: unknown, nonFinite: boolean): void {
+    if (nonFinite) this.#dropped.nonFinite++;
+    else this.#dropped.invalid++;
+    tellRefusal(operation, name, nonFinite ? 'the value, or the sum, would not be finite' : 'a name, tags, value or sample rate of the wrong type');
+  }
+
+  #taggedKey(name: string, tags: Tags): string | undefined {
     let byName = this.#taggedKeys.get(tags);
     if (byName === undefined) {
       byName = new Map();
@@ -297,6 +363,8 @@ export class Aggregator {
     }
     let key = byName.get(name);
     if (key === undefined) {
+      // Checked once per tags array and name (arrays are treated as immutable once passed in).
+      for (const tag of tags) if (typeof tag !== 'string') return undefined;
       key = seriesKey(name, tags);
       byName.set(name, key);
     }

@@ -1,4 +1,4 @@
-import { InternalMetric } from './names.js';
+import { InternalMetric, RefusedMetric } from './names.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
 import { AGGREGATOR_DEFAULTS } from './aggregator.js';
 import { mergeSamples, timerValuesAllowed } from './timer-sample.js';
@@ -44,7 +44,7 @@ export class CarryOver {
   #dropCounters = 0;
   #time = 0;
   #intervalMs = 0;
-  #dropped = { series: 0, timerValues: 0, setValues: 0 };
+  #dropped = { series: 0, timerValues: 0, setValues: 0, nonFinite: 0 };
 
   constructor(limits: CarryOverLimits) {
     this.#limits = limits;
@@ -66,7 +66,12 @@ export class CarryOver {
     this.#intervalMs += snapshot.intervalMs;
     for (const [key, point] of snapshot.counters) {
       const held = this.#counters.get(key);
-      if (held) this.#counters.set(key, { ...held, value: held.value + point.value });
+      if (held) {
+        // Two finite counts can add up to Infinity: the held one stays, the refusal is counted.
+        const value = held.value + point.value;
+        if (value - value === 0) this.#counters.set(key, { ...held, value });
+        else this.#dropped.nonFinite++;
+      }
       else if (isDropCounter(key)) { this.#counters.set(key, point); this.#dropCounters++; } else if (this.#admit()) this.#counters.set(key, point);
     }
     for (const [key, point] of snapshot.gauges) {
@@ -74,7 +79,11 @@ export class CarryOver {
     }
     for (const [key, point] of snapshot.timers) {
       const held = this.#timers.get(key);
-      if (held) this.#timers.set(key, this.#mergeTimers(held, point));
+      if (held) {
+        const merged = this.#mergeTimers(held, point);
+        if (merged.sum - merged.sum === 0 && merged.sumSquares - merged.sumSquares === 0 && merged.count - merged.count === 0) this.#timers.set(key, merged);
+        else this.#dropped.nonFinite++;
+      }
       else if (this.#admit()) this.#timers.set(key, this.#capTimer(point));
     }
     for (const [key, point] of snapshot.sets) {
@@ -101,6 +110,7 @@ export class CarryOver {
     addDrop(this.#counters, InternalMetric.droppedSeries, this.#dropped.series);
     addDrop(this.#counters, InternalMetric.droppedTimerValues, this.#dropped.timerValues);
     addDrop(this.#counters, InternalMetric.droppedSetValues, this.#dropped.setValues);
+    addDrop(this.#counters, RefusedMetric.nonFinite, this.#dropped.nonFinite);
     const snapshot: Snapshot = {
       time: this.#time, intervalMs: this.#intervalMs,
       counters: this.#counters, gauges: this.#gauges, timers: this.#timers, sets: this.#sets,
@@ -114,7 +124,7 @@ export class CarryOver {
     this.#dropCounters = 0;
     this.#time = 0;
     this.#intervalMs = 0;
-    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0, nonFinite: 0 };
     return snapshot;
   }
 
@@ -174,7 +184,9 @@ export class CarryOver {
   }
 }
 
-const DROP_COUNTERS = new Set<string>([InternalMetric.droppedSeries, InternalMetric.droppedTimerValues, InternalMetric.droppedSetValues]);
+const DROP_COUNTERS = new Set<string>([
+  InternalMetric.droppedSeries, InternalMetric.droppedTimerValues, InternalMetric.droppedSetValues, RefusedMetric.invalid, RefusedMetric.nonFinite,
+]);
 
 /** hmetrics' own drop counters always find room: they say what the caps refused. */
 function isDropCounter(key: string): boolean {

@@ -125,3 +125,15 @@ export const SemconvAttribute = {
   resourceType: 'v8js.resource.type',
   cpuMode: 'cpu.mode',
 } as const;
+
+// --- refusals of the recording APIs ---
+/**
+ * What the recording APIs (the buffer API, `processAggregator`, the statsd receiver, …) refused
+ * instead of throwing into the app or storing a number no sink can carry (docs/telemetry.md, "Refusals and finite numbers").
+ */
+export const RefusedMetric = {
+  /** Calls refused for a key, value, tags or sample rate of the wrong type (`increment(undefined)`, a symbol, an object whose `toString` throws). */
+  invalid: 'hmetrics.dropped.invalid',
+  /** Values, or sums, that would be infinite or NaN (`x:1e308|c` twice, `x:1|c|@1e-320`); the series keeps its last finite value. */
+  nonFinite: 'hmetrics.dropped.non_finite',
+} as const;

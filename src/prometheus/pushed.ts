@@ -105,13 +105,15 @@ export class PushedSeries {
     switch (cell.kind) {
       case 'counter': {
         const delta = ((value as number) * cell.scale) / sampleRate;
-        if (delta > 0) cell.value += delta;
+        // A counter that would become +Inf keeps its last finite value (docs/telemetry.md, "Refusals and finite numbers").
+        if (delta > 0 && cell.value + delta < Infinity) cell.value += delta;
         return;
       }
       case 'gauge': cell.value = (value as number) * cell.scale; return;
       case 'histogram': {
         const v = (value as number) * cell.scale;
         const weight = 1 / sampleRate;
+        if (!Number.isFinite(cell.sum + v * weight) || !Number.isFinite(cell.count + weight)) return;
         const bounds = cell.bounds;
         for (let i = bounds.length - 1; i >= 0 && v <= bounds[i]!; i--) cell.buckets[i]! += weight;
         cell.sum += v * weight;

@@ -5,7 +5,8 @@
  * - attributes after the type in any order; unknown ones (`|c:container`, `|T1656581400`) ignored;
  * - packed values `name:1:2:3|ms` are several values of one series;
  * - a line is rejected whole (never half-recorded) when its name is empty, its type unknown, a
- *   value is not a finite number (sets take any non-empty text), its sample rate is not in (0, 1],
+ *   value is not a finite number (sets take any non-empty text) or would not be once divided by
+ *   its sample rate (`1|c|@1e-320`), its sample rate is not in (0, 1],
  *   its name, tag list or a set member is longer than the limits (`LineLimits`), or it has more
  *   than `MAX_TAGS` tags.
  */
@@ -208,7 +209,8 @@ export function scanLine(text: string, start: number, end: number, out: LineScan
       out.members.push(text.slice(valueStart, valueEnd));
     } else {
       const value = parseNumberAt(text, valueStart, valueEnd);
-      if (Number.isNaN(value)) return false;
+      // Finite, and still finite once scaled by the sample rate (`1|c|@1e-320` is 1e320).
+      if (value - value !== 0 || (out.sampleRate !== 1 && !Number.isFinite(kind === 'c' ? value / out.sampleRate : 1 / out.sampleRate))) return false;
       out.values.push(value);
     }
     if (valueEnd === pipe) break;

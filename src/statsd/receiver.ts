@@ -1,7 +1,7 @@
 import type { Socket } from 'node:dgram';
 import { debug } from '../debug.js';
 import type { Aggregator } from '../metrics/aggregator.js';
-import { InternalMetric, StatsdReceiverMetric } from '../metrics/names.js';
+import { InternalMetric, RefusedMetric, StatsdReceiverMetric } from '../metrics/names.js';
 import { forEachLine, newScan, type DatagramCounts, type LineScan } from './parse.js';
 import { detach, SeriesTable } from './series-table.js';
 import { validateListenOptions as validate, type StatsdListenOptions } from './receiver-options.js';
@@ -136,7 +136,12 @@ export class StatsdReceiver {
       case 'c': {
         const rate = scan.sampleRate;
         const values = scan.values;
-        for (let i = 0; i < values.length; i++) cell.value += values[i]! / rate;
+        let sum = cell.value;
+        for (let i = 0; i < values.length; i++) sum += values[i]! / rate;
+        // Two finite lines can add up to Infinity (`x:1e308|c` twice): the counter keeps its
+        // finite value and the line is counted as refused (docs/telemetry.md, "Refusals and finite numbers").
+        if (sum - sum === 0) cell.value = sum;
+        else aggregator.count(RefusedMetric.nonFinite, 1);
         return;
       }
       case 'g':

@@ -44,17 +44,29 @@ const buffer = state.buffer;
  * set('queue_depth', queue.length); // gauge `queue_depth`
  */
 export function set(key: string, value: TelemetryValue): void {
-  buffer.set(key, value);
+  try {
+    buffer.set(key, value);
+  } catch (error) {
+    buffer.refuseThrown('set', key, error);
+  }
 }
 
 /** Sets `subkey` in the one-level map at `key`. A number is also the gauge `key.subkey`. */
 export function setNested(key: string, subkey: string, value: TelemetryValue): void {
-  buffer.setNested(key, subkey, value);
+  try {
+    buffer.setNested(key, subkey, value);
+  } catch (error) {
+    buffer.refuseThrown('setNested', key, error);
+  }
 }
 
 /** Appends to the list at `key`. Numbers also feed the timer `key` (`key.count`, `key.p95` …). */
 export function append(key: string, value: TelemetryValue): void {
-  buffer.append(key, value);
+  try {
+    buffer.append(key, value);
+  } catch (error) {
+    buffer.refuseThrown('append', key, error);
+  }
 }
 
 /**
@@ -64,12 +76,20 @@ export function append(key: string, value: TelemetryValue): void {
  * `key.unique` (distinct values of the interval).
  */
 export function appendUnique(key: string, value: UniqueValue): void {
-  buffer.appendUnique(key, value);
+  try {
+    buffer.appendUnique(key, value);
+  } catch (error) {
+    buffer.refuseThrown('appendUnique', key, error);
+  }
 }
 
 /** Adds the integer `n` to the counter at `key` (which starts from `n`); also the counter `key` of the interval. */
 export function add(key: string, n: number): void {
-  buffer.add(key, n);
+  try {
+    buffer.add(key, n);
+  } catch (error) {
+    buffer.refuseThrown('add', key, error);
+  }
 }
 
 /**
@@ -80,8 +100,16 @@ export function add(key: string, n: number): void {
  * increment('signups'); // counter `signups` on the Heroku dashboard feed
  */
 export function increment(key: string): void {
-  buffer.increment(key);
+  try {
+    buffer.increment(key);
+  } catch (error) {
+    buffer.refuseThrown('increment', key, error);
+  }
 }
+
+// Each recording function above accepts any value and never throws into the app: what the
+// buffer cannot record is refused, counted in `hmetrics.dropped.invalid` and told once per key
+// in verbose mode (a try/catch costs nothing measurable on the hot path in current V8).
 
 /** Empties the telemetry buffer. Numbers already recorded still count in the current report interval. */
 export function reset(): void {

@@ -1,7 +1,8 @@
 import { debug } from '../debug.js';
 import type { HmetricsError } from '../errors.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
-import { InternalMetric } from '../metrics/names.js';
+import { InternalMetric, RefusedMetric } from '../metrics/names.js';
+import { tellOnce } from '../metrics/refusals.js';
 import {
   COUNTER, CounterEntry, KIND_NAMES, LIST, ListEntry, NESTED, NestedEntry, UNIQUE, UniqueCell, UniqueEntry, VALUE, ValueEntry,
   type Entry,
@@ -10,6 +11,12 @@ import { DisabledKeys, type DisabledBy } from './disabled-keys.js';
 import { itemsOfTaken, makeEntry, peekEntries, restoreInto, type Taken } from './payload.js';
 import { TelemetryBufferFull, TelemetryInvalidValue, TelemetryTypeClash } from './errors.js';
 import { checkValue, describe, type UniqueValue } from './values.js';
+
+/**
+ * What the key memos hold when they hold nothing: a value no caller can pass, so a hostile key
+ * (`increment(undefined)`) never matches an empty memo.
+ */
+const NO_KEY: unique symbol = Symbol('no key');
 
 /** Limits of the telemetry buffer. */
 export const BUFFER_DEFAULTS = { maxItems: 100_000, maxStringLength: 1_024 } as const;
@@ -34,9 +41,9 @@ export class TelemetryBuffer {
   // The last key of add() and of set(), with its entry: a run of calls on one key skips even the
   // Map lookup (measured on Node 20: ~6.6 ns over an empty call with the lookup, ~0.7 ns without).
   // Cleared whenever an entry leaves or replaces another in the Map, or stops being live.
-  #counterKey: string | undefined;
+  #counterKey: string | typeof NO_KEY = NO_KEY;
   #counter: CounterEntry | undefined;
-  #valueKey: string | undefined;
+  #valueKey: string | typeof NO_KEY = NO_KEY;
   #value: ValueEntry | undefined;
   /** Keep content for emission (from init() until emission ends); otherwise each interval drains it. */
   retain = false;
@@ -258,6 +265,7 @@ export class TelemetryBuffer {
     const e = this.#entries.get(key);
     if (e !== undefined && e.kind === kind) return e as E;
     if (e !== undefined && e.live) {
+      this.#aggregator.count(RefusedMetric.invalid, 1);
       this.#report(new TelemetryTypeClash(operation, key, KIND_NAMES[kind], KIND_NAMES[e.kind]));
       return undefined;
     }
@@ -278,9 +286,9 @@ export class TelemetryBuffer {
   }
 
   #forget(): void {
-    this.#counterKey = undefined;
+    this.#counterKey = NO_KEY;
     this.#counter = undefined;
-    this.#valueKey = undefined;
+    this.#valueKey = NO_KEY;
     this.#value = undefined;
   }
 
@@ -305,6 +313,7 @@ export class TelemetryBuffer {
 
   #validKey(operation: string, key: unknown): key is string {
     if (typeof key !== 'string') {
+      this.#aggregator.count(RefusedMetric.invalid, 1);
       this.#report(new TelemetryInvalidValue(operation, String(describe(key)), `the key must be a string, got ${describe(key)}`));
       return false;
     }
@@ -316,11 +325,30 @@ export class TelemetryBuffer {
   }
 
   #invalid(operation: string, key: string, reason: string): void {
+    this.#aggregator.count(RefusedMetric.invalid, 1);
     this.#report(new TelemetryInvalidValue(operation, key, reason));
   }
 
+  /**
+   * A call that threw inside the buffer (a value whose getter or `toString` throws): refused and
+   * counted like any invalid value, never thrown into the app. The API functions call this.
+   */
+  refuseThrown(operation: string, key: unknown, error: unknown): void {
+    try {
+      this.#aggregator.count(RefusedMetric.invalid, 1);
+      const reason = `the value could not be read (${error instanceof Error ? error.name : 'a throw'})`;
+      this.#report(new TelemetryInvalidValue(operation, typeof key === 'string' ? key : String(describe(key)), reason));
+    } catch {
+      // Nothing more to do: the call is refused either way.
+    }
+  }
+
   #report(error: HmetricsError): void {
-    debug(error.message);
+    // Verbose mode says why once per key (a loop recording a bad value costs one line); the
+    // app's onError still sees every refused call.
+    const key = (error as { key?: unknown }).key;
+    if (typeof key !== 'string') debug(error.message);
+    else tellOnce(`${error.code}\u0000${key}`, error.message);
     const handler = this.onError;
     // A handler that records telemetry itself must not recurse into its own errors.
     if (handler === undefined || this.#reporting) return;

@@ -75,9 +75,10 @@ export class Emitter {
   }
 
   /**
-   * Ends the cycle: a retry wait ends at once; a request in flight gets `finalTimeout` to finish
-   * (aborting it at once would make a slow but healthy server receive its payload twice), then
-   * one final emission of what the buffer holds, also bounded by `finalTimeout`.
+   * Ends the cycle within `finalTimeout`, as the report loop's final delivery does: a retry wait
+   * ends at once; a request in flight gets at most half of it to finish (aborting it at once
+   * would make a slow but healthy server receive its payload twice), then one final emission of
+   * what the buffer holds gets the rest.
    */
   stop(): Promise<HmetricsError | undefined> {
     this.#stopping ??= this.#stop();
@@ -99,16 +100,19 @@ export class Emitter {
     clearTimeout(this.#timer);
     this.#waits.abort();
     // The one timer left ref'd: whoever awaits stopEmitting() asked for this delivery, and with
-    // every socket unref'd the process would otherwise exit mid-request. Bounded: two finalTimeouts.
-    const hold = setTimeout(() => undefined, 2 * this.#options.finalTimeout + 200);
+    // every socket unref'd the process would otherwise exit mid-request. Bounded by finalTimeout.
+    const total = this.#options.finalTimeout;
+    const started = Date.now();
+    const hold = setTimeout(() => undefined, total + 200);
     try {
       if (this.#current !== undefined) {
-        await withTimeout(this.#current, this.#options.finalTimeout).catch(() => undefined);
+        await withTimeout(this.#current, Math.ceil(total / 2)).catch(() => undefined);
         this.#controller.abort();
         await this.#current;
       }
       let error: HmetricsError | undefined;
-      if (!this.#silenced) error = await this.#final(); // a server that said stop gets nothing more
+      const rest = Math.max(1, total - (Date.now() - started));
+      if (!this.#silenced) error = await this.#final(rest); // a server that said stop gets nothing more
       return error;
     } finally {
       clearTimeout(hold);
@@ -117,10 +121,10 @@ export class Emitter {
     }
   }
 
-  async #final(): Promise<HmetricsError | undefined> {
+  async #final(timeout: number): Promise<HmetricsError | undefined> {
     const taken = this.#buffer.take();
     try {
-      const response = await this.#post(taken, this.#options.finalTimeout, new AbortController().signal);
+      const response = await this.#post(taken, timeout, new AbortController().signal);
       if (response.status === STATUS_GONE || response.status === STATUS_LEGAL) return this.#refused(response);
       if (response.status >= 200 && response.status < 300) return undefined;
       throw new DeliveryFailed(this.label, `HTTP ${response.status}`, response.status);

@@ -1,4 +1,30 @@
+import { load } from '#load';
+
 const encoder = new TextEncoder();
+const NOTHING = new Uint8Array(0);
+
+function toBytes(input: unknown): Uint8Array {
+  try {
+    if (input instanceof Uint8Array) return input;
+  } catch {
+    // A Proxy whose prototype trap throws: refused below.
+  }
+  return refuse(input);
+}
+
+/** Loaded only on a refusal: onload re-exports this module and must stay cheap to import. */
+function refuse(input: unknown): Uint8Array {
+  try {
+    const { processAggregator } = load('./metrics/aggregator.js') as typeof import('../metrics/aggregator.js');
+    const { RefusedMetric } = load('./metrics/names.js') as typeof import('../metrics/names.js');
+    const { safeDescribe, tellRefusal } = load('./metrics/refusals.js') as typeof import('../metrics/refusals.js');
+    processAggregator.count(RefusedMetric.invalid, 1);
+    tellRefusal('fastHash', input, `expected a string or a Uint8Array, got ${safeDescribe(input)}`);
+  } catch {
+    // Refused either way.
+  }
+  return NOTHING;
+}
 
 /**
  * FNV-1a, 32-bit, as 8 lowercase hex digits: a cheap, stable fingerprint for grouping values
@@ -9,7 +35,9 @@ const encoder = new TextEncoder();
  * appendUnique('client_hello', fastHash(rawHello));
  */
 export function fastHash(input: string | Uint8Array): string {
-  const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+  // Any other input (`fastHash(process.env.UNSET)`) is refused, not thrown: counted in
+  // `hmetrics.dropped.invalid`, told once in verbose mode, and hashed as no bytes at all.
+  const bytes = typeof input === 'string' ? encoder.encode(input) : toBytes(input);
   let hash = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) {
     hash ^= bytes[i]!;

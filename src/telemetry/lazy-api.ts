@@ -14,12 +14,14 @@ function real(): typeof Api {
   return (api ??= load('./telemetry/api.js') as typeof Api);
 }
 
-export const set: typeof Api.set = (key, value) => real().set(key, value);
-export const setNested: typeof Api.setNested = (key, subkey, value) => real().setNested(key, subkey, value);
-export const append: typeof Api.append = (key, value) => real().append(key, value);
-export const appendUnique: typeof Api.appendUnique = (key, value) => real().appendUnique(key, value);
-export const add: typeof Api.add = (key, n) => real().add(key, n);
-export const increment: typeof Api.increment = (key) => real().increment(key);
+// The recording functions never throw into the app, even if loading the buffer failed (the
+// real ones catch everything else themselves).
+export const set: typeof Api.set = (key, value) => { try { real().set(key, value); } catch { /* refused */ } };
+export const setNested: typeof Api.setNested = (key, subkey, value) => { try { real().setNested(key, subkey, value); } catch { /* refused */ } };
+export const append: typeof Api.append = (key, value) => { try { real().append(key, value); } catch { /* refused */ } };
+export const appendUnique: typeof Api.appendUnique = (key, value) => { try { real().appendUnique(key, value); } catch { /* refused */ } };
+export const add: typeof Api.add = (key, n) => { try { real().add(key, n); } catch { /* refused */ } };
+export const increment: typeof Api.increment = (key) => { try { real().increment(key); } catch { /* refused */ } };
 export const reset: typeof Api.reset = () => real().reset();
 export const init: typeof Api.init = (...args) => real().init(...args);
 export const startEmitting: typeof Api.startEmitting = (...args) => real().startEmitting(...args);
