@@ -4,8 +4,10 @@ import type { IncomingMessage } from 'node:http';
 export const DEFAULT_APP = 'default';
 /** Longest app name kept; longer names are cut. */
 const MAX_APP_NAME = 64;
-/** A `Measurements-Time` further than this from the receiver's clock is not trusted. */
-const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
+/** A `Measurements-Time` further in the past than this is not trusted. */
+const MAX_AGE_MS = 24 * 3_600_000;
+/** A `Measurements-Time` this far ahead of the receiver's clock is still taken as measured (clocks of one machine differ by less). */
+const MAX_AHEAD_MS = 1_000;
 
 /**
  * Which app sent a payload, so several apps can post to one receiver: the `app` query
@@ -22,9 +24,13 @@ export function appFrom(req: IncomingMessage): string {
 
 /**
  * When a payload was measured (epoch ms): its `Measurements-Time` header (RFC 3339, which
- * hmetrics and Heroku's collectors send) if it parses and is within a day of `now`, else `now`.
+ * hmetrics and Heroku's collectors send) if it parses and lies between a day ago and now, else
+ * `now`, the time it was received. A payload never dates itself ahead of the receiver: history
+ * is trimmed relative to its newest payload, and one sender's clock 23 h ahead wiped every
+ * app's hour of history before.
  */
 export function measuredAt(header: string | string[] | undefined, now: number): number {
   const parsed = typeof header === 'string' ? Date.parse(header) : Number.NaN;
-  return Number.isFinite(parsed) && Math.abs(parsed - now) <= MAX_CLOCK_SKEW_MS ? parsed : now;
+  if (!Number.isFinite(parsed) || parsed < now - MAX_AGE_MS) return now;
+  return parsed > now + MAX_AHEAD_MS ? now : parsed;
 }

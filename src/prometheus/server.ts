@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { InvalidOption } from '../errors.js';
 import { PrometheusListenFailed } from './errors.js';
 import { exporter, type PrometheusOptions } from './exporter.js';
-import { contentTypeOf, negotiateFormat, render } from './format.js';
+import { contentTypeOf, negotiateFormat, renderYielding, type ExpositionFormat } from './format.js';
 import { bracketHost } from '../util/ipv6.js';
 
 /** Options of `servePrometheus()`; the exposition options apply when this call creates the exporter. */
@@ -51,7 +51,12 @@ export async function servePrometheus(options: ServePrometheusOptions = {}): Pro
   }
   exporter(options); // validates and starts the collectors before the first scrape
   const { createServer } = await import('node:http');
-  const server = createServer((request, response) => handle(request, response, path));
+  const renders = new SharedRenders();
+  const server = createServer((request, response) => handle(request, response, path, renders));
+  // Each accepted socket is unref'd too, not only the listener: a keep-alive scraper, an idle
+  // connection or a half-sent request must not hold the app open at its natural exit (they
+  // held it 5 s, and 88 s until Node's own timeouts, before this).
+  server.on('connection', (socket) => socket.unref());
   await listen(server, port, host);
   server.unref();
   let closed: Promise<void> | undefined;
@@ -87,7 +92,28 @@ function listen(server: Server, port: number, host: string | undefined): Promise
   });
 }
 
-function handle(request: IncomingMessage, response: ServerResponse, path: string): void {
+/**
+ * Scrapes that arrive while one of the same format is being rendered share that render and its
+ * body: N concurrent scrapes cost one read of the figures and one Buffer (100 of them each
+ * rendered 10 000 timers in full, back to back, before: a 27 s stall and 2.6 GB of RSS). At most
+ * one render per format is in flight, whatever the number of scrapers.
+ */
+class SharedRenders {
+  readonly #inFlight = new Map<ExpositionFormat, Promise<Buffer>>();
+
+  body(format: ExpositionFormat): Promise<Buffer> {
+    let body = this.#inFlight.get(format);
+    if (body === undefined) {
+      body = exporter().allFamilies().then((families) => renderYielding(families, format));
+      const settled = (): void => { this.#inFlight.delete(format); };
+      body.then(settled, settled);
+      this.#inFlight.set(format, body);
+    }
+    return body;
+  }
+}
+
+function handle(request: IncomingMessage, response: ServerResponse, path: string, renders: SharedRenders): void {
   const url = request.url ?? '/';
   const query = url.indexOf('?');
   if ((query < 0 ? url : url.slice(0, query)) !== path) return reply(response, 404, 'Not Found\n');
@@ -96,11 +122,11 @@ function handle(request: IncomingMessage, response: ServerResponse, path: string
     return reply(response, 405, 'Method Not Allowed\n');
   }
   const format = negotiateFormat(request.headers.accept);
-  exporter().allFamilies().then((families) => {
-    const body = render(families, format);
+  renders.body(format).then((body) => {
+    if (response.destroyed) return;
     response.writeHead(200, {
       'Content-Type': contentTypeOf(format),
-      'Content-Length': Buffer.byteLength(body),
+      'Content-Length': body.length,
       Vary: 'Accept',
     });
     response.end(request.method === 'HEAD' ? undefined : body);
