@@ -3,6 +3,8 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
 import type { RuntimeCollector } from './collector.js';
+// Container hook (issue 21): heap after each full GC, sampled from this observer.
+import { noteFullGc } from '../container/heap-after-gc.js';
 
 /** A `gc` entry; `detail.kind` is the perf_hooks GC kind (Node ≥ 16). */
 type GcEntry = PerformanceEntry & { readonly detail?: { readonly kind?: number } | null };
@@ -91,12 +93,14 @@ export class GcCollector implements RuntimeCollector {
   }
 
   #record(entries: readonly PerformanceEntry[]): void {
+    let fullGc = false;
     for (const entry of entries) {
       // Entries reach observers a loop turn after their GC, so a new observer can be handed
       // one from before its enable(); the first interval after a (re)start excludes it.
       if (entry.startTime < this.#since) continue;
       const duration = entry.duration;
       const kind = (entry as GcEntry).detail?.kind;
+      if (kind === 4) fullGc = true;
       if (kind !== undefined && YOUNG_KINDS.has(kind)) {
         this.#young++;
         this.#youngPauseMs += duration;
@@ -110,6 +114,7 @@ export class GcCollector implements RuntimeCollector {
         this.#kinds.push(kind ?? 0);
       }
     }
+    if (fullGc) noteFullGc(); // container hook (issue 21): one heap read per batch with a mark-sweep
   }
 
   #reset(): void {
