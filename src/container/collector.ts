@@ -24,6 +24,9 @@ export interface ContainerCollectorOptions {
   readonly warnings?: ContainerWarnings;
 }
 
+const now = (): number => performance.now();
+const cpuUsage = (): NodeJS.CpuUsage => process.cpuUsage();
+
 const COUNTERS = [
   ['cpuPeriods', ContainerMetric.cpuPeriods],
   ['cpuThrottledPeriods', ContainerMetric.cpuThrottledPeriods],
@@ -67,8 +70,8 @@ export class ContainerCollector implements RuntimeCollector {
     this.#dirs = locateCgroup(files);
     this.#limits = readLimits(files, this.#dirs, this.#hostMemory);
     this.#previous = readCounters(files, this.#dirs);
-    this.#cpu = (this.#options.cpuUsage ?? process.cpuUsage)();
-    this.#cpuAt = (this.#options.now ?? performance.now)();
+    this.#cpu = (this.#options.cpuUsage ?? cpuUsage)();
+    this.#cpuAt = (this.#options.now ?? now)();
     this.#warnings = this.#options.warnings ?? new ContainerWarnings();
     this.#warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, this.#limits.memoryLimitBytes);
   }
@@ -116,8 +119,8 @@ export class ContainerCollector implements RuntimeCollector {
 
   /** This process's CPU time since the previous collect over what the quota allowed in that time. */
   #quotaUtilization(cores: number): number | undefined {
-    const cpu = (this.#options.cpuUsage ?? process.cpuUsage)();
-    const at = (this.#options.now ?? performance.now)();
+    const cpu = (this.#options.cpuUsage ?? cpuUsage)();
+    const at = (this.#options.now ?? now)();
     const wallUs = (at - this.#cpuAt) * 1000;
     const before = this.#cpu;
     this.#cpu = cpu;
