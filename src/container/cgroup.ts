@@ -73,7 +73,7 @@ export function readCounters(files: ContainerFiles, dirs: CgroupDirs): CgroupCou
     counters.cpuPeriods = stat.get('nr_periods');
     counters.cpuThrottledPeriods = stat.get('nr_throttled');
     const ns = stat.get('throttled_time');
-    counters.cpuThrottledUs = cpu.version === 2 ? stat.get('throttled_usec') : ns === undefined ? undefined : ns / 1000;
+    counters.cpuThrottledUs = cpu.version === 2 ? stat.get('throttled_usec') : ns === undefined ? undefined : Math.round(ns / 1000);
   }
   const memory = dirs.memory;
   if (memory) {
