@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
+// Container hook (issue 21): the thread's heap against its resourceLimits, sent with its figures.
+import { recordThreadHeap } from '../container/thread-heap.js';
 
 /**
  * The process-wide channel between worker threads and the main thread's report. Versioned:
@@ -39,6 +41,7 @@ export function forwardToMainThread(aggregator: Aggregator): void {
     let previous = performance.eventLoopUtilization();
     const send = (final: boolean): void => {
       try {
+        if (!final) recordThreadHeap(aggregator, threadId); // container hook (issue 21)
         const snapshot = aggregator.swap();
         const current = performance.eventLoopUtilization();
         const elu = performance.eventLoopUtilization(current, previous).utilization;
