@@ -63,6 +63,7 @@ describe('ContainerCollector', () => {
     assert.equal(counter(ContainerMetric.cpuPeriods), 10);
     assert.equal(counter(ContainerMetric.cpuThrottledPeriods), 5);
     assert.equal(counter(ContainerMetric.cpuThrottledUs), 2500);
+    assert.equal(gauge(ContainerMetric.cpuThrottledRatio), 0.5, '5 of 10 periods throttled');
     assert.equal(counter(ContainerMetric.memoryLimitHits), 3);
     assert.equal(counter(ContainerMetric.memoryOomKills), 1);
     assert.equal(gauge(ContainerMetric.cpuQuotaCores), 0.2);

@@ -86,11 +86,12 @@ export class ContainerCollector implements RuntimeCollector {
     const limits = this.#limits;
     const counters = readCounters(files, this.#dirs);
     for (const [key, name] of COUNTERS) {
-      const now = counters[key];
-      const before = this.#previous[key];
-      // A counter that went backwards belongs to a recreated cgroup: its value is the delta.
-      if (now !== undefined) aggregator.count(name, before !== undefined && now >= before ? now - before : now);
+      const value = delta(counters[key], this.#previous[key]);
+      if (value !== undefined) aggregator.count(name, value);
     }
+    const periods = delta(counters.cpuPeriods, this.#previous.cpuPeriods);
+    const throttled = delta(counters.cpuThrottledPeriods, this.#previous.cpuThrottledPeriods);
+    if (periods !== undefined && throttled !== undefined && periods > 0) aggregator.gauge(ContainerMetric.cpuThrottledRatio, Math.min(1, throttled / periods));
     this.#previous = counters;
     if (limits.cpuQuotaCores !== undefined) {
       aggregator.gauge(ContainerMetric.cpuQuotaCores, limits.cpuQuotaCores);
@@ -128,4 +129,10 @@ export class ContainerCollector implements RuntimeCollector {
     if (before === undefined || wallUs <= 0) return undefined;
     return (cpu.user - before.user + cpu.system - before.system) / (wallUs * cores);
   }
+}
+
+/** now − before; a counter that went backwards belongs to a recreated cgroup: its value is the delta. */
+function delta(now: number | undefined, before: number | undefined): number | undefined {
+  if (now === undefined) return undefined;
+  return before !== undefined && now >= before ? now - before : now;
 }

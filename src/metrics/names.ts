@@ -137,6 +137,8 @@ export const ContainerMetric = {
   cpuPeriods: 'node.container.cpu.periods',
   /** Periods in which the cgroup was throttled. Counter. */
   cpuThrottledPeriods: 'node.container.cpu.throttled.periods',
+  /** Share of this interval's periods in which the cgroup was throttled (0–1). Gauge. */
+  cpuThrottledRatio: 'node.container.cpu.throttled.ratio',
   /** Time the cgroup's tasks were held back by the quota, µs. Counter. */
   cpuThrottledUs: 'node.container.cpu.throttled.us',
   /** Memory limit, bytes; absent when there is no limit. Gauge. */

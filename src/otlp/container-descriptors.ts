@@ -12,6 +12,7 @@ export const CONTAINER_DESCRIPTORS: ReadonlyMap<string, Descriptor> = new Map<st
   [ContainerMetric.cpuQuotaUtilization, { name: 'container.cpu.limit_utilization', unit: '1', description: 'CPU time of this process as a fraction of the container quota.', instrument: 'gauge' }],
   [ContainerMetric.cpuPeriods, { name: 'container.cpu.periods', unit: '{period}', description: 'CFS enforcement periods elapsed.', instrument: 'counter' }],
   [ContainerMetric.cpuThrottledPeriods, { name: 'container.cpu.throttled_periods', unit: '{period}', description: 'CFS periods in which the container was throttled.', instrument: 'counter' }],
+  [ContainerMetric.cpuThrottledRatio, { name: 'container.cpu.throttled_ratio', unit: '1', description: 'Share of the interval\'s CFS periods in which the container was throttled.', instrument: 'gauge' }],
   [ContainerMetric.cpuThrottledUs, { name: 'container.cpu.throttled_time', unit: 's', description: 'Time the container was held back by its CPU quota.', instrument: 'counter', scale: 1e-6 }],
   [ContainerMetric.memoryLimitBytes, { name: 'container.memory.limit', unit: 'By', description: 'Memory limit of the container.', instrument: 'gauge' }],
   [ContainerMetric.memoryUsageBytes, { name: 'container.memory.usage', unit: 'By', description: 'Memory usage of the container.', instrument: 'upDownCounter' }],
