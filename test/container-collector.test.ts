@@ -35,7 +35,7 @@ function fixture(memoryMax: string) {
 }
 
 describe('ContainerCollector', () => {
-  test('limits as gauges each interval, counters as per-interval deltas, quota utilisation from the process\'s CPU time', () => {
+  test('limits as gauges each interval, counters as per-interval deltas, quota utilisation from the process\'s CPU time', async () => {
     const root = fixture(`${256 * MiB}\n`);
     let now = 0;
     let cpuUs = 0;
@@ -49,6 +49,8 @@ describe('ContainerCollector', () => {
     collector.collect(aggregator);
     assert.equal(aggregator.size, 0, 'nothing before enable');
     collector.enable();
+    assert.equal(lines.length, 0, 'checked just after start, not during the import');
+    await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(lines.length, getHeapStatistics().heap_size_limit > 256 * MiB ? 1 : 0, 'one warning when the V8 heap limit is above 256 MiB');
 
     // One second at 0.1 core against a 0.2-core quota: half the quota.
@@ -107,10 +109,11 @@ describe('ContainerCollector', () => {
     }
   });
 
-  test('the heap limit warning names this process\'s real V8 limit', () => {
+  test('the heap limit warning names this process\'s real V8 limit', async () => {
     const lines: string[] = [];
     const collector = new ContainerCollector({ files: filesBelow(fixture(`${16 * MiB}\n`)), warnings: new ContainerWarnings({ write: (l) => lines.push(l) }, true, {}) });
     collector.enable();
+    await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /container's memory limit \(16\.0 MiB\)\. Consider|container's memory limit \(16\.0 MiB\):/);
     assert.match(lines[0]!, /--max-old-space-size=12 /);

@@ -72,8 +72,20 @@ export class ContainerCollector implements RuntimeCollector {
     this.#previous = readCounters(files, this.#dirs);
     this.#cpu = (this.#options.cpuUsage ?? cpuUsage)();
     this.#cpuAt = (this.#options.now ?? now)();
-    this.#warnings = this.#options.warnings ?? new ContainerWarnings();
-    this.#warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, this.#limits.memoryLimitBytes);
+    const warnings = this.#options.warnings ?? new ContainerWarnings();
+    this.#warnings = warnings;
+    const memoryLimit = this.#limits.memoryLimitBytes;
+    if (typeof memoryLimit !== 'number') return;
+    // Checked just after start, not in it: node:v8 costs ~25 internal modules, which
+    // `import 'hmetrics/onload'` should not pay before the app's first line (see runtime/memory.ts).
+    // Unref'd: a process that ends at once simply gets no warning.
+    setTimeout(() => {
+      try {
+        warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, memoryLimit);
+      } catch {
+        // never into the host
+      }
+    }, 0).unref();
   }
 
   disable(): void {
