@@ -4,6 +4,7 @@ import { ContainerMetric, NodeMemoryMetric } from '../metrics/names.js';
 import { readMaxFds, readOpenFds } from '../prometheus/process-files.js';
 import type { RuntimeCollector } from '../runtime/collector.js';
 import { readCounters, readLimits, type CgroupCounters, type CgroupLimits } from './cgroup.js';
+import { reportsCgroup } from './cluster.js';
 import { filesBelow, type ContainerFiles } from './files.js';
 import { heapAfterLastFullGc } from './heap-after-gc.js';
 import { locateCgroup, type CgroupDirs } from './locate.js';
@@ -67,7 +68,8 @@ export class ContainerCollector implements RuntimeCollector {
     this.#enabled = true;
     const files = this.#options.files ?? filesBelow();
     this.#hostMemory = this.#options.hostMemory ?? process.getBuiltinModule('node:os').totalmem();
-    this.#dirs = locateCgroup(files);
+    // A cluster worker leaves the cgroup to its primary: Node's side only.
+    this.#dirs = reportsCgroup() ? locateCgroup(files) : {};
     this.#limits = readLimits(files, this.#dirs, this.#hostMemory);
     this.#previous = readCounters(files, this.#dirs);
     this.#cpu = (this.#options.cpuUsage ?? cpuUsage)();

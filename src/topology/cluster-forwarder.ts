@@ -6,6 +6,8 @@ import type { RuntimeCollector } from '../runtime/collector.js';
 import { CLUSTER_TAG, type ClusterMessage } from './cluster-receiver.js';
 import { attachReceivers } from './receivers.js';
 import { encodeSnapshot } from './wire.js';
+// Container hook (issue 21): the primary reports the shared cgroup once.
+import { leaveCgroupToPrimary } from '../container/cluster.js';
 
 /** Options of `forwardToPrimary`. */
 export interface ForwardOptions {
@@ -34,6 +36,7 @@ export function forwardToPrimary(options: ForwardOptions): Forwarder {
   const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
   attachReceivers(aggregator, options.interval); // this worker's own worker threads
   let sampler: RuntimeCollector | undefined;
+  leaveCgroupToPrimary(); // container hook (issue 21)
   try {
     sampler = createRuntimeSampler();
     sampler.enable();
