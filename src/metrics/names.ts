@@ -137,3 +137,54 @@ export const RefusedMetric = {
   /** Values, or sums, that would be infinite or NaN (`x:1e308|c` twice, `x:1|c|@1e-320`); the series keeps its last finite value. */
   nonFinite: 'hmetrics.dropped.non_finite',
 } as const;
+
+// --- container and memory truth (docs/container.md) ---
+/** The cgroup's limits and pressure, read from the process's own cgroup (v1 or v2). */
+export const ContainerMetric = {
+  /** CPU quota in cores (quota ÷ period); absent when unlimited. Gauge. */
+  cpuQuotaCores: 'node.container.cpu.quota.cores',
+  /** This process's CPU time as a fraction of the quota over the interval (1 = saturated). Gauge. */
+  cpuQuotaUtilization: 'node.container.cpu.quota.utilization',
+  /** CFS enforcement periods elapsed in the interval. Counter. */
+  cpuPeriods: 'node.container.cpu.periods',
+  /** Periods in which the cgroup was throttled. Counter. */
+  cpuThrottledPeriods: 'node.container.cpu.throttled.periods',
+  /** Share of this interval's periods in which the cgroup was throttled (0–1). Gauge. */
+  cpuThrottledRatio: 'node.container.cpu.throttled.ratio',
+  /** Time the cgroup's tasks were held back by the quota, µs. Counter. */
+  cpuThrottledUs: 'node.container.cpu.throttled.us',
+  /** Memory limit, bytes; absent when there is no limit. Gauge. */
+  memoryLimitBytes: 'node.container.memory.limit.bytes',
+  /** Memory charged to the cgroup, bytes. Gauge. */
+  memoryUsageBytes: 'node.container.memory.usage.bytes',
+  /** Usage minus inactive file cache, bytes: what the OOM killer judges. Gauge. */
+  memoryWorkingSetBytes: 'node.container.memory.working_set.bytes',
+  /** Times usage hit the limit (v2 `memory.events` max, v1 `memory.failcnt`). Counter. */
+  memoryLimitHits: 'node.container.memory.limit_hits',
+  /** Tasks of the cgroup the OOM killer killed. Counter. */
+  memoryOomKills: 'node.container.memory.oom_kills',
+  /** `process.constrainedMemory()`, bytes, where Node has it and it is a real limit. Gauge. */
+  constrainedMemoryBytes: 'node.container.memory.constrained.bytes',
+} as const;
+
+/** Node's side of the memory story (V8 and the process), next to `RuntimeMetric`'s heap figures. */
+export const NodeMemoryMetric = {
+  /** Heap used right after the last full (mark-sweep) GC, bytes: the figure that shows a leak. Gauge. */
+  heapAfterGcBytes: 'node.memory.heap.after_gc.bytes',
+  /** Contexts detached but not yet collected (a leak when it stays above 0). Gauge. */
+  detachedContexts: 'node.memory.contexts.detached',
+  /** Live native contexts (the main one, vm contexts, iframes of jsdom …). Gauge. */
+  nativeContexts: 'node.memory.contexts.native',
+  /** Memory V8 allocated with malloc, bytes. Gauge. */
+  mallocedBytes: 'node.memory.malloced.bytes',
+  /** ArrayBuffers and Buffers, bytes (part of external memory). Gauge. */
+  arrayBuffersBytes: 'node.memory.array_buffers.bytes',
+  /** Open file descriptors. Gauge. */
+  openFds: 'node.process.fds.open',
+  /** Soft limit on open file descriptors. Gauge. */
+  maxFds: 'node.process.fds.limit',
+  /** A worker thread's heap used, bytes, tagged `thread:<id>`. Gauge. */
+  threadHeapUsedBytes: 'node.threads.heap.used.bytes',
+  /** A worker thread's heap limit (its `resourceLimits`, else V8's default), bytes, tagged `thread:<id>`. Gauge. */
+  threadHeapLimitBytes: 'node.threads.heap.limit.bytes',
+} as const;

@@ -1,4 +1,6 @@
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
+// Container hook (issue 21): the container block's OTLP names live in their own file.
+import { CONTAINER_DESCRIPTORS } from './container-descriptors.js';
 
 /**
  * OpenTelemetry instrument kinds, which decide an OTLP metric's type and temporality:
@@ -44,6 +46,7 @@ export const RUNTIME_DESCRIPTORS: ReadonlyMap<string, Descriptor | null> = new M
     .filter((name) => ![RuntimeMetric.eventLoopUsage, RuntimeMetric.eventLoopDelayMedian, RuntimeMetric.eventLoopDelayP99,
       RuntimeMetric.eventLoopDelayMax, RuntimeMetric.cpuUserUs, RuntimeMetric.cpuSystemUs, RuntimeMetric.rssBytes].includes(name as never))
     .map((name) => [name, null] as const),
+  ...CONTAINER_DESCRIPTORS,
 ]);
 
 /** The series the sampler writes under OpenTelemetry's names (its `semconv` option). */

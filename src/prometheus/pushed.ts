@@ -1,5 +1,5 @@
 import type { Aggregator, AggregatorTap } from '../metrics/aggregator.js';
-import { RuntimeMetric } from '../metrics/names.js';
+import { ContainerMetric, NodeMemoryMetric, RuntimeMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
 import { pushHistogram, type Family, type FamilyList } from './family.js';
 import { pushedName, tagLabels } from './names.js';
@@ -36,7 +36,8 @@ const HELP = {
 } as const;
 
 /** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
-const RUNTIME_NAMES = new Set<string>(Object.values(RuntimeMetric));
+// The container block (issue 21) has its own families too (container-families.ts).
+const RUNTIME_NAMES = new Set<string>([...Object.values(RuntimeMetric), ...Object.values(ContainerMetric), ...Object.values(NodeMemoryMetric)]);
 
 type Cell = { readonly source: string; readonly scale: number } & (
   | { kind: 'counter'; family: string; labels: string; value: number }

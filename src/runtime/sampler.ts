@@ -8,6 +8,8 @@ import { GcCollector } from './gc.js';
 import { HandlesCollector } from './handles.js';
 import { MemoryCollector } from './memory.js';
 import { checkInteger } from '../util/check.js';
+// Container hook (issue 21): the cgroup and Node-memory figures, one more collector in the list.
+import { ContainerCollector } from '../container/collector.js';
 
 export type { RuntimeCollector } from './collector.js';
 
@@ -58,6 +60,7 @@ export function createRuntimeSampler(options: RuntimeSamplerOptions = {}): Runti
     new CpuCollector(),
     new MemoryCollector(semconv),
     new HandlesCollector(semconv),
+    new ContainerCollector(),
   ]);
 }
 

@@ -4,6 +4,8 @@ import { CarryOver } from '../metrics/carry-over.js';
 import { Outlet, ReportLoop } from '../report-loop.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
 import { IpcSink } from './ipc-sink.js';
+// Container hook (issue 21): the primary reports the shared cgroup once.
+import { leaveCgroupToPrimary } from '../container/cluster.js';
 import { attachReceivers, collectThreadsNow } from './receivers.js';
 
 /** Options of `forwardToPrimary`. */
@@ -35,6 +37,7 @@ export function forwardToPrimary(options: ForwardOptions): Forwarder {
   const aggregator = options.aggregator ?? processAggregator;
   const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
   attachReceivers(aggregator, options.interval); // this worker's own worker threads
+  leaveCgroupToPrimary(); // container hook (issue 21)
   const sink = new IpcSink();
   const outlet = new Outlet(sink, 'ipc:primary', new CarryOver(aggregator.limits));
   const controller = new AbortController();

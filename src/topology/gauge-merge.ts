@@ -1,4 +1,6 @@
 import { RuntimeMetric, ThreadMetric } from '../metrics/names.js';
+// Container hook (issue 21): the container block's merge rules live with it.
+import { CONTAINER_GAUGE_RULES } from '../container/cluster.js';
 
 /** How one gauge of several processes becomes the dyno's one value. */
 export type GaugeRule = 'sum' | 'mean' | 'max';
@@ -29,6 +31,7 @@ export const GAUGE_RULES: Readonly<Record<string, GaugeRule>> = {
   [ThreadMetric.eventLoopUsage]: 'mean',
   [ThreadMetric.eventLoopUsageMax]: 'max',
   [ThreadMetric.active]: 'sum',
+  ...CONTAINER_GAUGE_RULES,
 };
 
 /** Combines the values of one gauge by its rule; undefined when there are none. */

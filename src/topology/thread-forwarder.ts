@@ -3,6 +3,8 @@ import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 import { shared } from '../global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
+// Container hook (issue 21): the thread's heap against its resourceLimits, sent with its figures.
+import { recordThreadHeap } from '../container/thread-heap.js';
 
 /**
  * The process-wide channel between worker threads and the main thread's report. Versioned:
@@ -40,6 +42,7 @@ export function forwardToMainThread(aggregator: Aggregator): void {
     let previous = performance.eventLoopUtilization();
     const send = (final: boolean): void => {
       try {
+        if (!final) recordThreadHeap(aggregator, threadId); // container hook (issue 21)
         const snapshot = aggregator.swap();
         const current = performance.eventLoopUtilization();
         const elu = performance.eventLoopUtilization(current, previous).utilization;

@@ -79,6 +79,7 @@ function drawChart(lines, t0, t1, width, label, onHover) {
   var plotH = CHART_HEIGHT - PAD.top - PAD.bottom;
   var low = 0, high = 0;
   lines.forEach(function (line) {
+    if (line.style === 'band') return; // shading, not on the axis
     line.points.forEach(function (p) { if (p[1] < low) low = p[1]; if (p[1] > high) high = p[1]; });
   });
   var top = niceCeiling(high);
@@ -96,9 +97,21 @@ function drawChart(lines, t0, t1, width, label, onHover) {
   var rule = svg('line', { class: 'rule', x1: 0, x2: 0, y1: PAD.top, y2: PAD.top + plotH, visibility: 'hidden' }, root);
   var at = svg('text', { class: 'at', x: PAD.left + plotW, y: PAD.top + 8, 'text-anchor': 'end', visibility: 'hidden' }, root);
   lines.forEach(function (line) {
+    if (line.style !== 'band') return;
+    // Each payload's share shades the time it covers (since the previous payload), full height.
+    var band = svg('g', { class: 'band ' + line.cls, 'data-series': line.name, 'data-points': line.points.length }, root);
+    for (var i = 1; i < line.points.length; i++) {
+      var share = Math.max(0, Math.min(1, line.points[i][1]));
+      if (share <= 0) continue;
+      var bx = x(line.points[i - 1][0]);
+      svg('rect', { x: bx.toFixed(1), y: PAD.top, width: Math.max(1, x(line.points[i][0]) - bx).toFixed(1), height: plotH, 'fill-opacity': (0.08 + 0.4 * share).toFixed(2) }, band);
+    }
+  });
+  lines.forEach(function (line) {
+    if (line.style === 'band') return;
     var drawn = thin(line.points, plotW);
     var coords = drawn.map(function (p) { return x(p[0]).toFixed(1) + ',' + y(p[1]).toFixed(1); }).join(' ');
-    svg('polyline', { class: 'line ' + line.cls, points: coords, 'data-series': line.name, 'data-points': line.points.length }, root);
+    svg('polyline', { class: 'line ' + line.cls + (line.style === 'limit' ? ' limit' : ''), points: coords, 'data-series': line.name, 'data-points': line.points.length }, root);
     var last = line.points[line.points.length - 1];
     if (last) svg('circle', { class: 'dot ' + line.cls, cx: x(last[0]).toFixed(1), cy: y(last[1]).toFixed(1), r: 2.5 }, root);
   });

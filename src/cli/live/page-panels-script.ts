@@ -22,6 +22,15 @@ var CORE_PANELS = [
     ['RSS', 'g', 'node.memory.rss.bytes', MIB]] },
   { id: 'heap-limit', title: 'Heap used of limit', unit: 'MiB', suffix: ' MiB', series: [
     ['heap used', 'g', 'node.memory.heap.used.bytes', MIB], ['limit', 'g', 'node.memory.heap.limit.bytes', MIB]] },
+  // Container (docs/container.md): a fifth element styles a series: 'limit' is drawn dashed,
+  // 'band' shades the chart's background by its 0–1 value (throttling) instead of a line.
+  { id: 'container-memory', section: 'container', title: 'Container memory', unit: 'MiB', suffix: ' MiB', series: [
+    ['limit', 'g', 'node.container.memory.limit.bytes', MIB, 'limit'], ['working set', 'g', 'node.container.memory.working_set.bytes', MIB],
+    ['RSS', 'g', 'node.memory.rss.bytes', MIB], ['heap used', 'g', 'node.memory.heap.used.bytes', MIB],
+    ['heap after full GC', 'g', 'node.memory.heap.after_gc.bytes', MIB]] },
+  { id: 'container-cpu', section: 'container', title: 'Container CPU', unit: 'cores', suffix: ' cores', series: [
+    ['quota', 'g', 'node.container.cpu.quota.cores', 1, 'limit'], ['used', 'g', 'node.cpu.utilization', 1],
+    ['throttled periods', 'g', 'node.container.cpu.throttled.ratio', 1, 'band']] },
 ];
 /** Other panels shown at most; the rest are counted in a notice and reachable through the filter. */
 var MAX_OTHER_PANELS = 48;
@@ -70,7 +79,9 @@ function sectionOf(name) {
 function planPanels(kinds) {
   var core = CORE_PANELS.map(function (panel) {
     var present = panel.series.filter(function (s) { return kinds.has(s[1] + ':' + s[2]); });
-    return present.length ? Object.assign({}, panel, { series: present, section: 'runtime' }) : null;
+    // A container panel shows only where there is a container figure (node.cpu.utilization alone is not one).
+    if (panel.section === 'container' && !present.some(function (s) { return s[2].indexOf('node.container.') === 0; })) return null;
+    return present.length ? Object.assign({}, panel, { series: present, section: panel.section || 'runtime' }) : null;
   }).filter(Boolean);
   var groups = new Map();
   kinds.forEach(function (_, key) {

@@ -97,9 +97,9 @@ function renderPanel(panel, app, t0, t1, width) {
   panel.series.slice(0, MAX_LINES).forEach(function (s, i) {
     var data = seriesPoints(app.payloads, s);
     var cls = 's' + (i % 8);
-    lines.push({ points: data.points, cls: cls, name: s[2] });
+    lines.push({ points: data.points, cls: cls, name: s[2], style: s[4] });
     var item = document.createElement('li');
-    item.className = 'series ' + cls;
+    item.className = 'series ' + cls + (s[4] ? ' ' + s[4] : '');
     item.setAttribute('data-series', s[2]);
     item.setAttribute('data-points', String(data.points.length));
     if (data.raw !== null) item.setAttribute('data-value', String(data.raw));
@@ -110,7 +110,8 @@ function renderPanel(panel, app, t0, t1, width) {
     label.textContent = s[0];
     var latest = document.createElement('span');
     latest.className = 'latest';
-    latest.textContent = data.raw === null ? '–' : formatNumber(data.raw * s[3]) + panel.suffix;
+    // A band's value is a share (0–1), read as a percentage whatever the panel's unit.
+    latest.textContent = data.raw === null ? '–' : s[4] === 'band' ? formatNumber(data.raw * 100) + ' %' : formatNumber(data.raw * s[3]) + panel.suffix;
     readouts.push({ node: latest, points: data.points, text: latest.textContent });
     item.append(swatch, label, latest);
     legend.append(item);

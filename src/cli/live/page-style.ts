@@ -52,6 +52,10 @@ main { padding: 16px; max-width: 1600px; margin: 0 auto; }
 .chart text { fill: var(--muted); font-size: 10px; font-variant-numeric: tabular-nums; }
 .chart .line { fill: none; stroke: currentColor; stroke-width: 1.6; stroke-linejoin: round; stroke-linecap: round; }
 .chart .dot { fill: currentColor; }
+.chart .line.limit { stroke-dasharray: 5 4; stroke-width: 1.3; }
+.chart .band rect { fill: currentColor; }
+.legend li.band .swatch { height: 10px; opacity: .45; }
+.legend li.limit .swatch { background: repeating-linear-gradient(90deg, currentColor 0 3px, transparent 3px 5px); }
 .chart .rule { stroke: var(--muted); stroke-width: 1; stroke-dasharray: 3 3; }
 .chart .at { fill: var(--text); font-weight: 600; }
 .chart { touch-action: pan-y; }

@@ -1,0 +1,33 @@
+/**
+ * How the container reader sees the filesystem: every absolute path it reads is prefixed with
+ * `root`, so tests run it over a fixture tree laid out like `/proc` and `/sys/fs/cgroup`.
+ * A missing or unreadable file reads as `undefined`: a container without one of them (no
+ * cgroup, a controller not delegated, an older kernel) simply has fewer figures.
+ */
+export interface ContainerFiles {
+  /** The file's text, or undefined when it is missing or unreadable. */
+  read(path: string): string | undefined;
+  /** The number of entries in a directory, or undefined. */
+  count(path: string): number | undefined;
+}
+
+/** The real filesystem below `root` (`''` for the machine's own). node:fs is loaded at first use. */
+export function filesBelow(root = ''): ContainerFiles {
+  const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
+  return {
+    read(path) {
+      try {
+        return fs().readFileSync(root + path, 'latin1');
+      } catch {
+        return undefined;
+      }
+    },
+    count(path) {
+      try {
+        return fs().readdirSync(root + path).length;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
