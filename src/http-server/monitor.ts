@@ -1,0 +1,157 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import { shared } from '../global-state.js';
+import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
+import { HttpServerMetric } from '../metrics/names.js';
+import { checkInteger } from '../util/check.js';
+import { FASTIFY_ROUTE, routeOf, type RoutedRequest } from './route.js';
+import { ABORTED, RouteTags } from './route-tags.js';
+
+/** Options of `enableHttpServerMonitor()`. */
+export interface HttpServerMonitorOptions {
+  /** Distinct `route:` tags per interval; requests on further routes are tagged `route:other`. @default 100 */
+  readonly maxRoutes?: number;
+  /** Tag the status code (`status_code:404`) instead of its class (`status_code:4xx`). @default false */
+  readonly statusCodes?: boolean;
+  /** Where the figures go. @default processAggregator */
+  readonly aggregator?: Aggregator;
+  /** Monotonic clock, ms. @default performance.now */
+  readonly now?: () => number;
+}
+
+/** Defaults of `HttpServerMonitorOptions`. */
+export const HTTP_SERVER_MONITOR_DEFAULTS = { maxRoutes: 100, statusCodes: false } as const;
+
+interface ServerRequest extends RoutedRequest {
+  readonly method?: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+interface ServerResponse {
+  readonly statusCode: number;
+  readonly headersSent: boolean;
+  getHeader(name: string): unknown;
+  on(event: 'close', listener: (this: ServerResponse) => void): unknown;
+}
+interface ChannelMessage { readonly request: ServerRequest; readonly response: ServerResponse }
+
+interface Monitor { readonly unsubscribe: () => void }
+// One monitor per process, whichever copy of the package enabled it: two would count each request twice.
+const active = shared<{ monitor?: Monitor | undefined }>('http-server-monitor', () => ({}));
+
+/** Content types of responses meant to stay open (server-sent events): counted, never timed as slow. */
+const STREAMING = 'text/event-stream';
+
+/**
+ * Observes every request served by `http`, `https` (and HTTP/1.1 on an `http2` server with
+ * `allowHTTP1`) through `diagnostics_channel`, with no middleware and nothing patched, and
+ * aggregates per route template, method and status class: `http.server.requests`,
+ * `http.server.errors` (5xx, and requests whose response never finished: aborted by the
+ * client, socket closed), the `http.server.request.duration.ms` timer, declared body sizes and
+ * `http.server.active_requests`. Routes come from Express (`req.route`, `req.baseUrl`) and
+ * Fastify (its `tracing:fastify.request.handler` channel); a request no route matched is
+ * `unmatched`. Server-sent-event streams are counted once, when they end, and not timed.
+ * Calling it again replaces the options. See docs/http-server.md.
+ *
+ * @example
+ * enableHttpServerMonitor({ maxRoutes: 50 });
+ */
+export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}): void {
+  const maxRoutes = checkInteger('maxRoutes', options.maxRoutes ?? HTTP_SERVER_MONITOR_DEFAULTS.maxRoutes, { min: 0 });
+  disableHttpServerMonitor();
+  const aggregator = options.aggregator ?? processAggregator;
+  const routes = new RouteTags(maxRoutes, options.statusCodes ?? HTTP_SERVER_MONITOR_DEFAULTS.statusCodes);
+  const now = options.now ?? (() => performance.now());
+  // The start time rides on the response under a symbol private to this enable() (as the
+  // client monitor does): no Map, no per-request object; -1 once settled.
+  const START = Symbol('hmetrics.http-server.start');
+  type Timed = Record<symbol, number | undefined>;
+  let inFlight = 0;
+  let live = true;
+
+  const onStart = (message: unknown): void => {
+    const response = (message as ChannelMessage).response;
+    (response as unknown as Timed)[START] = now();
+    inFlight++;
+    // 'close' comes once per response, after 'finish' or when the socket goes first.
+    response.on('close', onClose);
+  };
+  const onFinish = (message: unknown): void => {
+    const { request, response } = message as ChannelMessage;
+    const start = (response as unknown as Timed)[START];
+    if (start === undefined || start < 0 || !live) return;
+    (response as unknown as Timed)[START] = -1;
+    inFlight--;
+    settle(request, response, response.statusCode, now() - start);
+  };
+  const onClose = function (this: ServerResponse): void {
+    const start = (this as unknown as Timed)[START];
+    if (start === undefined || start < 0 || !live) return;
+    (this as unknown as Timed)[START] = -1;
+    inFlight--;
+    const request = (this as unknown as { req?: ServerRequest }).req;
+    if (request === undefined) return;
+    // A stream the client closed has ended as streams do, not failed.
+    settle(request, this, isStreaming(this) ? this.statusCode : ABORTED, now() - start);
+  };
+  const settle = (request: ServerRequest, response: ServerResponse, status: number, elapsed: number): void => {
+    const tags = routes.tags(routeOf(request), request.method, status);
+    aggregator.count(HttpServerMetric.requests, 1, tags);
+    if (status === ABORTED || status >= 500) aggregator.count(HttpServerMetric.errors, 1, tags);
+    if (!isStreaming(response)) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
+    const requestBytes = declaredLength(request.headers['content-length']);
+    if (requestBytes >= 0) aggregator.timing(HttpServerMetric.requestBodyBytes, requestBytes, tags);
+    if (status !== ABORTED) {
+      const responseBytes = declaredLength(response.getHeader('content-length'));
+      if (responseBytes >= 0) aggregator.timing(HttpServerMetric.responseBodyBytes, responseBytes, tags);
+    }
+  };
+  // Fastify publishes its route (the template, prefix included) as the handler starts.
+  const onFastifyHandler = (message: unknown): void => {
+    const { request, route } = message as { request?: { raw?: object }; route?: { url?: unknown } };
+    const raw = request?.raw;
+    if (raw !== undefined && typeof route?.url === 'string') (raw as Record<symbol, string>)[FASTIFY_ROUTE] = route.url;
+  };
+
+  const subscriptions: Array<[string, (message: unknown, name: string | symbol) => void]> = [
+    ['http.server.request.start', onStart],
+    ['http.server.response.finish', onFinish],
+    ['tracing:fastify.request.handler:start', onFastifyHandler],
+  ];
+  for (const [name, handler] of subscriptions) diagnostics_channel.subscribe(name, handler);
+  const removeSource = aggregator.addPullSource((target) => {
+    target.gauge(HttpServerMetric.activeRequests, inFlight);
+    if (routes.folded > 0) target.count(HttpServerMetric.droppedRoutes, routes.folded);
+    routes.reset();
+  });
+  active.monitor = {
+    unsubscribe: () => {
+      live = false;
+      for (const [name, handler] of subscriptions) diagnostics_channel.unsubscribe(name, handler);
+      removeSource();
+    },
+  };
+}
+
+/** Stops observing incoming requests: every channel is unsubscribed. */
+export function disableHttpServerMonitor(): void {
+  active.monitor?.unsubscribe();
+  active.monitor = undefined;
+}
+
+/** True while the incoming-HTTP monitor is subscribed. */
+export function isHttpServerMonitorEnabled(): boolean {
+  return active.monitor !== undefined;
+}
+
+function isStreaming(response: ServerResponse): boolean {
+  if (!response.headersSent) return false;
+  const type = response.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith(STREAMING);
+}
+
+/** A declared `Content-Length` as a number, or -1 when absent or not a length. */
+function declaredLength(value: unknown): number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : -1;
+  if (typeof value !== 'string' || value === '') return -1;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : -1;
+}
