@@ -28,6 +28,8 @@ interface ServerRequest extends RoutedRequest {
 interface ServerResponse {
   readonly statusCode: number;
   readonly headersSent: boolean;
+  /** The header block Node wrote (a string once the headers are sent). */
+  readonly _header?: unknown;
   getHeader(name: string): unknown;
   on(event: 'close', listener: (this: ServerResponse) => void): unknown;
 }
@@ -100,7 +102,7 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     const requestBytes = declaredLength(request.headers['content-length']);
     if (requestBytes >= 0) aggregator.timing(HttpServerMetric.requestBodyBytes, requestBytes, tags);
     if (status !== ABORTED) {
-      const responseBytes = declaredLength(response.getHeader('content-length'));
+      const responseBytes = responseLength(response);
       if (responseBytes >= 0) aggregator.timing(HttpServerMetric.responseBodyBytes, responseBytes, tags);
     }
   };
@@ -145,7 +147,34 @@ export function isHttpServerMonitorEnabled(): boolean {
 function isStreaming(response: ServerResponse): boolean {
   if (!response.headersSent) return false;
   const type = response.getHeader('content-type');
-  return typeof type === 'string' && type.startsWith(STREAMING);
+  if (typeof type === 'string') return type.startsWith(STREAMING);
+  const sent = response._header;
+  return typeof sent === 'string' && (sent.includes(`\r\ncontent-type: ${STREAMING}`) || sent.includes(`\r\nContent-Type: ${STREAMING}`));
+}
+
+/**
+ * The response's declared `Content-Length`. Headers given to `writeHead()` as an object (as
+ * Fastify does) never reach `getHeader()`; they are read from the header block Node wrote,
+ * without allocating.
+ */
+function responseLength(response: ServerResponse): number {
+  const declared = response.getHeader('content-length');
+  if (declared !== undefined) return declaredLength(declared);
+  const sent = response._header;
+  if (typeof sent !== 'string') return -1;
+  let at = sent.indexOf('\r\ncontent-length:');
+  if (at < 0) at = sent.indexOf('\r\nContent-Length:');
+  if (at < 0) return -1;
+  let n = 0;
+  let digits = 0;
+  for (let i = at + 17; i < sent.length; i++) {
+    const c = sent.charCodeAt(i);
+    if (c === 32 && digits === 0) continue;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    digits++;
+  }
+  return digits > 0 && digits < 16 ? n : -1;
 }
 
 /** A declared `Content-Length` as a number, or -1 when absent or not a length. */
