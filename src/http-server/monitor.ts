@@ -23,7 +23,7 @@ export const HTTP_SERVER_MONITOR_DEFAULTS = { maxRoutes: 100, statusCodes: false
 
 interface ServerRequest extends RoutedRequest {
   readonly method?: string;
-  readonly headers: Record<string, string | string[] | undefined>;
+  readonly rawHeaders: readonly string[];
 }
 interface ServerResponse {
   readonly statusCode: number;
@@ -99,7 +99,7 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     aggregator.count(HttpServerMetric.requests, 1, tags);
     if (status === ABORTED || status >= 500) aggregator.count(HttpServerMetric.errors, 1, tags);
     if (!isStreaming(response)) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
-    const requestBytes = declaredLength(request.headers['content-length']);
+    const requestBytes = requestLength(request.rawHeaders);
     if (requestBytes >= 0) aggregator.timing(HttpServerMetric.requestBodyBytes, requestBytes, tags);
     if (status !== ABORTED) {
       const responseBytes = responseLength(response);
@@ -175,6 +175,18 @@ function responseLength(response: ServerResponse): number {
     digits++;
   }
   return digits > 0 && digits < 16 ? n : -1;
+}
+
+/**
+ * The request's declared `Content-Length`, from the raw header list: reading `request.headers`
+ * would make Node build the headers object for apps that never asked for it.
+ */
+function requestLength(raw: readonly string[]): number {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && (name === 'content-length' || name === 'Content-Length' || name.toLowerCase() === 'content-length')) return declaredLength(raw[i + 1]);
+  }
+  return -1;
 }
 
 /** A declared `Content-Length` as a number, or -1 when absent or not a length. */
