@@ -41,6 +41,8 @@ const active = shared<{ monitor?: Monitor | undefined }>('http-server-monitor', 
 
 /** Content types of responses meant to stay open (server-sent events): counted, never timed as slow. */
 const STREAMING = 'text/event-stream';
+/** A stream that ends sooner than this is timed as any response (it was not slow). */
+const LONG_LIVED_MS = 1_000;
 
 /**
  * Observes every request served by `http`, `https` (and HTTP/1.1 on an `http2` server with
@@ -68,6 +70,7 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
   type Timed = Record<symbol, number | undefined>;
   let inFlight = 0;
   let live = true;
+  let fastify = false;
 
   const onStart = (message: unknown): void => {
     const response = (message as ChannelMessage).response;
@@ -82,7 +85,10 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     if (start === undefined || start < 0 || !live) return;
     (response as unknown as Timed)[START] = -1;
     inFlight--;
-    settle(request, response, response.statusCode, now() - start);
+    const elapsed = now() - start;
+    // Only a response that lasted can be a stream worth leaving untimed: reading its
+    // Content-Type on every request cost more than the rest of the handler.
+    settle(request, response, response.statusCode, elapsed, elapsed >= LONG_LIVED_MS && isStreaming(response));
   };
   const onClose = function (this: ServerResponse): void {
     const start = (this as unknown as Timed)[START];
@@ -92,13 +98,14 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     const request = (this as unknown as { req?: ServerRequest }).req;
     if (request === undefined) return;
     // A stream the client closed has ended as streams do, not failed.
-    settle(request, this, isStreaming(this) ? this.statusCode : ABORTED, now() - start);
+    const streaming = isStreaming(this);
+    settle(request, this, streaming ? this.statusCode : ABORTED, now() - start, streaming);
   };
-  const settle = (request: ServerRequest, response: ServerResponse, status: number, elapsed: number): void => {
-    const tags = routes.tags(routeOf(request), request.method, status);
+  const settle = (request: ServerRequest, response: ServerResponse, status: number, elapsed: number, streaming: boolean): void => {
+    const tags = routes.tags(routeOf(request, fastify), request.method, status);
     aggregator.count(HttpServerMetric.requests, 1, tags);
     if (status === ABORTED || status >= 500) aggregator.count(HttpServerMetric.errors, 1, tags);
-    if (!isStreaming(response)) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
+    if (!streaming) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
     const requestBytes = requestLength(request.rawHeaders);
     if (requestBytes >= 0) aggregator.timing(HttpServerMetric.requestBodyBytes, requestBytes, tags);
     if (status !== ABORTED) {
@@ -110,7 +117,10 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
   const onFastifyHandler = (message: unknown): void => {
     const { request, route } = message as { request?: { raw?: object }; route?: { url?: unknown } };
     const raw = request?.raw;
-    if (raw !== undefined && typeof route?.url === 'string') (raw as Record<symbol, string>)[FASTIFY_ROUTE] = route.url;
+    if (raw !== undefined && typeof route?.url === 'string') {
+      (raw as Record<symbol, string>)[FASTIFY_ROUTE] = route.url;
+      fastify = true;
+    }
   };
 
   const subscriptions: Array<[string, (message: unknown, name: string | symbol) => void]> = [

