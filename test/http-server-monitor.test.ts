@@ -108,6 +108,7 @@ for (const module of ['express', 'express4'] as const) {
       users.use('/:userId/posts', posts);
       users.get('/:userId', (_req, res) => res.send('user'));
       app.use('/users', users);
+      app.use('/archive', posts); // the same router (and Route objects) under a second mount path
       app.get('/boom', () => { throw new Error('boom'); });
       app.get('/hang', () => { hanging++; });
       // Express logs thrown errors to stderr unless an error handler takes them.
@@ -120,15 +121,18 @@ for (const module of ['express', 'express4'] as const) {
       assert.equal(await get(port, '/users/2'), 200);
       assert.equal(await get(port, '/users/3/posts/44'), 200);
       assert.equal(await get(port, '/users/4/posts'), 200);
+      assert.equal(await get(port, '/archive/7'), 200);
+      assert.equal(await get(port, '/users/5/posts/8'), 200);
       assert.equal(await get(port, '/nowhere/5'), 404);
       assert.equal(await get(port, '/boom'), 500);
       await abortAfterStart(port, '/hang', () => hanging === 1);
-      await until(() => settled() === 7, 5_000, 'seven settled requests');
+      await until(() => settled() === 9, 5_000, 'nine settled requests');
 
       const seen = figures(aggregator);
       assert.equal(seen[requests('method:GET,route:/users/:userId,status_code:2xx')], 2);
       assert.equal(seen[durations('method:GET,route:/users/:userId,status_code:2xx')], 2);
-      assert.equal(seen[requests('method:GET,route:/users/:param/posts/:postId,status_code:2xx')], 1);
+      assert.equal(seen[requests('method:GET,route:/users/:param/posts/:postId,status_code:2xx')], 2);
+      assert.equal(seen[requests('method:GET,route:/archive/:postId,status_code:2xx')], 1, 'one route under two mounts keeps each mount path');
       assert.equal(seen[requests('method:GET,route:/users/:param/posts,status_code:2xx')], 1);
       assert.equal(seen[requests('method:GET,route:unmatched,status_code:4xx')], 1);
       assert.equal(seen[requests('error_type:500,method:GET,route:/boom,status_code:5xx')], 1);
@@ -137,7 +141,7 @@ for (const module of ['express', 'express4'] as const) {
       assert.equal(seen[errors('error_type:aborted,method:GET,route:/hang')], 1);
       assert.equal(seen[`${HttpServerMetric.activeRequests}|`], 0);
       const total = Object.entries(seen).filter(([key]) => key.startsWith(`${HttpServerMetric.requests}|`)).reduce((sum, [, n]) => sum + n, 0);
-      assert.equal(total, 7, 'every request counted once');
+      assert.equal(total, 9, 'every request counted once');
       assert.ok(!Object.keys(seen).some((key) => /\/users\/\d/.test(key)), 'no raw path in any series');
     });
   });
