@@ -33,6 +33,8 @@ const AREAS: readonly {
     start: (env) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
   { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (config) => config.areas.prometheus,
     start: (env) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
+  { name: 'http-server', roles: ['report', 'cluster-worker', 'thread'], wanted: (config) => config.areas.httpServer,
+    start: (env) => (load('./http-server/from-env.js') as typeof import('./http-server/from-env.js')).startHttpServerFromEnv(env) },
 ];
 
 const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');

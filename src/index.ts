@@ -98,6 +98,16 @@ export {
 } from './http-monitor/monitor.js';
 export type { HttpClientMonitorOptions } from './http-monitor/monitor.js';
 
+// --- incoming HTTP requests (docs/http-server.md) ---
+export {
+  enableHttpServerMonitor,
+  disableHttpServerMonitor,
+  isHttpServerMonitorEnabled,
+  HTTP_SERVER_MONITOR_DEFAULTS,
+} from './http-server/monitor.js';
+export type { HttpServerMonitorOptions } from './http-server/monitor.js';
+export { HttpServerMetric } from './metrics/names.js';
+
 // --- OpenTelemetry OTLP (otlp+http:// and otlp+https:// endpoints; docs/otlp.md) ---
 export { OTLP_DEFAULTS } from './otlp/options.js';
 export type { OtlpOptions, OtlpProtocol, OtlpTemporalityPreference } from './otlp/options.js';

@@ -1,5 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import { debug } from './debug.js';
+import { load } from '#load';
 import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
 import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
@@ -43,6 +44,11 @@ export interface ReportOptions {
   readonly now?: () => number;
   /** Options of `otlp+http://…` / `otlp+https://…` endpoints: protocol, headers, temporality … (docs/otlp.md). @default {} */
   readonly otlp?: import('./otlp/options.js').OtlpOptions;
+  /**
+   * Observe incoming HTTP requests while the loop runs (`true`, or the monitor's options;
+   * docs/http-server.md). The monitor is disabled when the loop ends. @default false
+   */
+  readonly httpServer?: boolean | import('./http-server/monitor.js').HttpServerMonitorOptions;
 }
 
 
@@ -83,7 +89,11 @@ export async function report(
   const sampler = runtime === false ? undefined : createRuntimeSampler(runtime);
   if (!acquireReportLock()) throw new AlreadyStarted();
   let outlets: Outlet[] = [];
+  let httpServer: typeof import('./http-server/monitor.js') | undefined;
   try {
+    // Loaded only when asked, as onload's areas are.
+    if (options.httpServer) httpServer = load('./http-server/monitor.js') as typeof import('./http-server/monitor.js');
+    httpServer?.enableHttpServerMonitor({ aggregator: settings.aggregator, ...(options.httpServer === true ? {} : options.httpServer) });
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
     const ownsProcess = settings.aggregator === processAggregator;
     if (ownsProcess) attachReceivers(processAggregator, settings.interval);
@@ -101,6 +111,7 @@ export async function report(
       outlet.sink.close();
       if (!outlet.carry.empty || outlet.inFlight) undelivered.set(outlet.key, outlet.carry);
     }
+    httpServer?.disableHttpServerMonitor();
     releaseReportLock();
   }
 }
@@ -131,7 +142,7 @@ function settledAfterAbort(loop: Promise<void>, signal: AbortSignal | undefined,
   });
 }
 
-type Settings = Required<Omit<ReportOptions, 'runtime'>> & { runtime: false | RuntimeSamplerOptions };
+type Settings = Required<Omit<ReportOptions, 'runtime' | 'httpServer'>> & { runtime: false | RuntimeSamplerOptions };
 
 /** JavaScript callers get a clear error for a wrong argument, not a TypeError from deep inside. */
 function checkArguments(signal: unknown, errHandler: unknown, options: unknown): void {

@@ -77,6 +77,7 @@ export interface Config {
     readonly statsd: boolean;
     readonly csm: boolean;
     readonly httpClient: boolean;
+    readonly httpServer: boolean;
     readonly prometheus: boolean;
   };
 }
@@ -93,6 +94,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
       statsd: isSet(env['HMETRICS_STATSD_LISTEN']),
       csm: isTruthy(env['AWS_CSM_ENABLED']),
       httpClient: isTruthy(env['HMETRICS_HTTP_CLIENT']),
+      httpServer: isTruthy(env['HMETRICS_HTTP_SERVER']),
       prometheus: isSet(env['HMETRICS_PROMETHEUS_LISTEN']),
     },
   };

@@ -188,3 +188,26 @@ export const NodeMemoryMetric = {
   /** A worker thread's heap limit (its `resourceLimits`, else V8's default), bytes, tagged `thread:<id>`. Gauge. */
   threadHeapLimitBytes: 'node.threads.heap.limit.bytes',
 } as const;
+
+// --- incoming HTTP requests (docs/http-server.md) ---
+/**
+ * Requests the process serves, observed through `diagnostics_channel` (`enableHttpServerMonitor`),
+ * tagged `method:`, `route:` (a route template, `unmatched` or `other`), `status_code:` (the
+ * class `2xx`…, or the code when asked) and, for failures, `error_type:` (`500`…, `aborted`).
+ */
+export const HttpServerMetric = {
+  /** Requests settled in the interval: answered, or aborted before the response finished. */
+  requests: 'http.server.requests',
+  /** Of those, 5xx answers and requests whose client or socket went away before the response finished. */
+  errors: 'http.server.errors',
+  /** Start of the request to the response's last byte handed to the OS, ms. */
+  durationMs: 'http.server.request.duration.ms',
+  /** Request bodies' declared `Content-Length`, bytes. */
+  requestBodyBytes: 'http.server.request.body.bytes',
+  /** Response bodies' declared `Content-Length`, bytes. */
+  responseBodyBytes: 'http.server.response.body.bytes',
+  /** Requests started and not yet settled, at the end of the interval (untagged: no route is known at the start). */
+  activeRequests: 'http.server.active_requests',
+  /** Requests whose route was folded into `route:other` because the route cap was reached. */
+  droppedRoutes: 'hmetrics.dropped.http_server_routes',
+} as const;

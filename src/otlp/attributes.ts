@@ -9,6 +9,7 @@ const attributesByDescriptor = new WeakMap<Descriptor, Attributes>();
 
 /** Tags `k:v` become attributes; a tag without a value gets an empty string; the first of a key wins. */
 export function toAttributes(tags: Tags, descriptor: Descriptor): Attributes {
+  if (descriptor.attributes) return descriptor.attributes(tags);
   const extra = descriptor.attribute;
   if (tags.length === 0) {
     if (!extra) return NO_ATTRIBUTES;

@@ -4,6 +4,7 @@ import { msToNs, Temporality, type Attributes, type ExportRequest, type Histogra
 import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.js';
 import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
 import { toAttributes } from './attributes.js';
+import { HTTP_SERVER_DESCRIPTORS } from '../http-server/otlp-descriptors.js';
 import { bucketize, histogramPoint, mergeBuckets, sameBounds, type Buckets } from './histogram.js';
 
 /**
@@ -127,7 +128,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     if (!descriptor) continue;
     const attributes = toAttributes(point.tags, descriptor);
     const target = metricFor(descriptor);
-    const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets);
+    const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets, descriptor.scale);
     dataPoints++;
     if (target.kind !== 'gauge' && target.temporality === Temporality.delta) {
       target.points.push(histogramPoint(attributes, startNs, timeNs, fresh));
@@ -207,7 +208,7 @@ function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', u
   let descriptor = cache.get(name);
   if (descriptor === undefined) {
     if (cache.size >= MAX_CACHED_DESCRIPTORS) cache.clear();
-    const runtime = RUNTIME_DESCRIPTORS.get(name);
+    const runtime = RUNTIME_DESCRIPTORS.has(name) ? RUNTIME_DESCRIPTORS.get(name) : HTTP_SERVER_DESCRIPTORS.get(name);
     descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? { name, unit, description: '', instrument });
     cache.set(name, descriptor);
   }

@@ -12,14 +12,15 @@ export interface Buckets {
 }
 
 /**
- * A timer's values into explicit buckets (a value equal to a bound falls in that bound's
+ * A timer's values, times `scale` (ms → s), into explicit buckets (a value equal to a bound falls in that bound's
  * bucket, as OTel does). Values kept as a sample stand for `count / values.length` each; the
  * rounding remainder goes to the fullest bucket, so the bucket counts always add up to `count`.
  */
-export function bucketize(point: TimerPoint, bounds: readonly number[]): Buckets {
+export function bucketize(point: TimerPoint, bounds: readonly number[], scale = 1): Buckets {
   const counts = new Array<number>(bounds.length + 1).fill(0);
   let bucket = 0;
-  for (const value of point.values) {
+  for (const raw of point.values) {
+    const value = raw * scale;
     while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
     counts[bucket]!++;
   }
@@ -35,7 +36,7 @@ export function bucketize(point: TimerPoint, bounds: readonly number[]): Buckets
     }
     counts[fullest]! += count - assigned;
   }
-  return { count, sum: point.sum, min: point.min, max: point.max, bounds, counts };
+  return { count, sum: point.sum * scale, min: point.min * scale, max: point.max * scale, bounds, counts };
 }
 
 export function sameBounds(a: readonly number[], b: readonly number[]): boolean {

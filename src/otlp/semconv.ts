@@ -21,6 +21,8 @@ export interface Descriptor {
   readonly attribute?: readonly [string, string];
   /** Histogram bucket bounds; timers without one use the sink's `timerBuckets`. */
   readonly buckets?: readonly number[];
+  /** Maps the series' tags to attributes itself (renamed keys, typed values) instead of `k:v` → `k`, `v`. */
+  readonly attributes?: (tags: import('../metrics/series.js').Tags) => import('./model.js').Attributes;
 }
 
 /** The OTel runtime instrumentation's GC duration buckets, seconds. */

@@ -86,6 +86,7 @@ function planPanels(kinds) {
   var groups = new Map();
   kinds.forEach(function (_, key) {
     if (CORE_KEYS[key]) return;
+    if (typeof isRequestsSeries === 'function' && isRequestsSeries(key.slice(2))) return; // drawn by the Requests panel
     var kind = key[0], name = key.slice(2);
     var dot = name.lastIndexOf('.');
     var stat = dot > 0 ? name.slice(dot + 1) : '';

@@ -1,5 +1,6 @@
 import { CHART_SCRIPT } from './page-chart-script.js';
 import { PANELS_SCRIPT } from './page-panels-script.js';
+import { REQUESTS_SCRIPT } from './page-requests-script.js';
 
 /**
  * The page's state and event handling, as browser JavaScript: it mirrors the receiver's history
@@ -146,7 +147,10 @@ function render() {
   var t0 = app.payloads[0].time, t1 = app.payloads[app.payloads.length - 1].time;
   // A panel's padding and border take 26 px of its grid column.
   var width = Math.max(200, Math.floor(firstColumnWidth(core)) - 26);
-  core.replaceChildren.apply(core, plan.core.filter(function (p) { return matches(p, filter); }).map(function (p) { return renderPanel(p, app, t0, t1, width); }));
+  var corePanels = plan.core.filter(function (p) { return matches(p, filter); }).map(function (p) { return renderPanel(p, app, t0, t1, width); });
+  var requests = renderRequestsPanel(app, filter);
+  if (requests) corePanels.unshift(requests);
+  core.replaceChildren.apply(core, corePanels);
   var wanted = plan.others.filter(function (p) { return matches(p, filter); });
   var shown = wanted.slice(0, MAX_OTHER_PANELS);
   var nodes = [];
@@ -237,4 +241,4 @@ schedule();
 `;
 
 /** The live page's script: charts, panel plan and state, in one file served as /page.js. */
-export const PAGE_SCRIPT = `'use strict';\n(function () {\n${CHART_SCRIPT}\n${PANELS_SCRIPT}\n${MAIN_SCRIPT}\n})();\n`;
+export const PAGE_SCRIPT = `'use strict';\n(function () {\n${CHART_SCRIPT}\n${PANELS_SCRIPT}\n${REQUESTS_SCRIPT}\n${MAIN_SCRIPT}\n})();\n`;

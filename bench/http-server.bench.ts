@@ -1,0 +1,238 @@
+/**
+ * What observing incoming requests costs a real app: an Express 4, Express 5 and Fastify 5 app
+ * (one JSON route with a parameter, under a nested router for Express) in a child process,
+ * loaded by autocannon over loopback for a bounded time, three ways in the same run:
+ *   off   the app alone;
+ *   on    the app with `enableHttpServerMonitor()` (hmetrics' diagnostics_channel monitor);
+ *   otel  the app with OpenTelemetry's HTTP instrumentation and an SDK MeterProvider
+ *         (stable HTTP semantic conventions, no tracer provider: the cheapest OTel setup).
+ * Variants alternate within each round (order rotated); figures are medians over the rounds.
+ * CPU per request is the server process's user+system CPU over the load window divided by the
+ * requests autocannon completed; "added" subtracts the app alone. The monitor's own durations
+ * (mean and p50 from its timer) are printed beside autocannon's mean (its percentiles have 1 ms
+ * resolution): the gap is the loopback round trip, the parsing before the request starts and
+ * the client's own work.
+ *
+ * Wall clock on a shared 2-core machine moves by ±10 % between identical runs, more than the
+ * monitor costs; so a second table counts instructions under callgrind (repeatable to about
+ * 1 %): the same app with a keep-alive client in one process, N requests minus 0 (startup),
+ * off, on and otel. Added µs are the added instructions at the app-alone run's instructions
+ * per CPU µs (from the autocannon table). Skipped without valgrind or with --no-instructions.
+ *
+ *   npm run build && node dist/bench/http-server.bench.js [--quick] [--seconds=N] [--rounds=N]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { countInstructions, hasCallgrind } from './callgrind.js';
+
+const require = createRequire(import.meta.url);
+const ARGS = process.argv.slice(2);
+const QUICK = ARGS.includes('--quick');
+const option = (name: string, fallback: number): number => {
+  const found = ARGS.find((arg) => arg.startsWith(`--${name}=`));
+  return found ? Number(found.slice(name.length + 3)) : fallback;
+};
+const SECONDS = option('seconds', QUICK ? 2 : 4);
+const ROUNDS = option('rounds', QUICK ? 2 : 3);
+const WARMUP_SECONDS = 1;
+const CONNECTIONS = 8;
+const FRAMEWORKS = ['express4', 'express', 'fastify'] as const;
+const VARIANTS = ['off', 'on', 'otel'] as const;
+type Framework = typeof FRAMEWORKS[number];
+type Variant = typeof VARIANTS[number];
+
+interface ServerFigures { readonly cpuUs: number; readonly count: number; readonly meanMs: number; readonly p50Ms: number; readonly otelPoints: number }
+interface Run { readonly rps: number; readonly cpuPerRequestUs: number; readonly clientMeanMs: number; readonly server: ServerFigures }
+
+// ---------------------------------------------------------------- the child: one app, one variant
+type Reader = { collect(): Promise<{ resourceMetrics: { scopeMetrics: { metrics: { descriptor: { name: string }; dataPoints: unknown[] }[] }[] } }> };
+
+/** The app with the variant's instrumentation, listening on loopback. */
+async function startApp(framework: Framework, variant: Variant): Promise<{ server: { port: number; close(): void }; reader: Reader | undefined; hmetrics: typeof import('../src/index.js') }> {
+  let reader: Reader | undefined;
+  if (variant === 'otel') {
+    const { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter, AggregationTemporality } = require('@opentelemetry/sdk-metrics');
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+    const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+    reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 60_000 });
+    // Incoming requests only, as the monitor: the instruction count's client shares the process.
+    registerInstrumentations({ instrumentations: [new HttpInstrumentation({ disableOutgoingRequestInstrumentation: true })], meterProvider: new MeterProvider({ readers: [reader] }) });
+  }
+  const hmetrics = await import('../src/index.js');
+  if (variant === 'on') hmetrics.enableHttpServerMonitor();
+  const server = framework === 'fastify' ? await fastifyServer() : await expressServer(framework);
+  return { server, reader, hmetrics };
+}
+
+async function serve(framework: Framework, variant: Variant): Promise<void> {
+  const { server, reader, hmetrics } = await startApp(framework, variant);
+  let cpu = process.cpuUsage();
+  process.on('message', async (message: string) => {
+    if (message === 'start') {
+      hmetrics.processAggregator.swap();
+      cpu = process.cpuUsage();
+      process.send!('started');
+    } else if (message === 'stop') {
+      const used = process.cpuUsage(cpu);
+      const snapshot = hmetrics.processAggregator.swap();
+      let count = 0;
+      let sum = 0;
+      const values: number[] = [];
+      for (const timer of snapshot.timers.values()) {
+        if (timer.name !== hmetrics.HttpServerMetric.durationMs) continue;
+        count += timer.count;
+        sum += timer.sum;
+        values.push(...timer.values);
+      }
+      values.sort((a, b) => a - b);
+      // Proof that the OTel variant measured something: its duration histogram's data points.
+      let otelPoints = 0;
+      for (const scope of (await reader?.collect())?.resourceMetrics.scopeMetrics ?? []) {
+        for (const metric of scope.metrics) if (metric.descriptor.name === 'http.server.request.duration') otelPoints += metric.dataPoints.length;
+      }
+      const figures: ServerFigures = { cpuUs: used.user + used.system, count, meanMs: count ? sum / count : NaN, p50Ms: values.length ? values[values.length >> 1]! : NaN, otelPoints };
+      process.send!(figures, () => { server.close(); process.exit(0); });
+    }
+  });
+  process.send!({ port: server.port });
+}
+
+async function expressServer(framework: 'express' | 'express4'): Promise<{ port: number; close(): void }> {
+  const express = require(framework);
+  const app = express();
+  const users = express.Router();
+  users.get('/:id', (req: { params: { id: string } }, res: { json(body: unknown): void }) => res.json({ id: req.params.id, name: 'user' }));
+  app.use('/api/users', users);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { port: server.address().port, close: () => server.close() };
+}
+
+async function fastifyServer(): Promise<{ port: number; close(): void }> {
+  const Fastify = require('fastify');
+  const app = Fastify();
+  app.get('/api/users/:id', async (request: { params: { id: string } }) => ({ id: request.params.id, name: 'user' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { port: app.server.address().port, close: () => void app.close() };
+}
+
+// ---------------------------------------------------------------- under callgrind: one process, N requests
+async function loop(framework: Framework, variant: Variant, requests: number): Promise<void> {
+  const { port } = (await startApp(framework, variant)).server;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const one = (): Promise<void> => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/api/users/42', agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+  });
+  let sent = 0;
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { while (sent++ < requests) await one(); }));
+  agent.destroy();
+  process.exit(0);
+}
+
+// Two runs, 200 and 1 200 requests: their difference leaves out startup and the first
+// requests' compilation, so what remains is the steady state.
+const INSTRUCTION_WARM = 200;
+const INSTRUCTION_REQUESTS = 1_000;
+
+async function instructions(framework: Framework, variant: Variant): Promise<number> {
+  const run = (n: number): Promise<number> => countInstructions([fileURLToPath(import.meta.url), 'loop', framework, variant, String(n)], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)), env: { OTEL_SEMCONV_STABILITY_OPT_IN: 'http' },
+  });
+  return ((await run(INSTRUCTION_WARM + INSTRUCTION_REQUESTS)) - (await run(INSTRUCTION_WARM))) / INSTRUCTION_REQUESTS;
+}
+
+// ---------------------------------------------------------------- the parent: load and compare
+function start(framework: Framework, variant: Variant): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', framework, variant], {
+    env: { ...process.env, OTEL_SEMCONV_STABILITY_OPT_IN: 'http' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
+    child.once('exit', (code) => reject(new Error(`${framework}/${variant} exited with ${code}`)));
+  });
+}
+
+function ask<T>(child: ChildProcess, message: string): Promise<T> {
+  return new Promise((resolve) => { child.once('message', (answer: T) => resolve(answer)); child.send(message); });
+}
+
+async function load(port: number, seconds: number): Promise<{ total: number; mean: number; errors: number }> {
+  const autocannon = require('autocannon');
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/api/users/42`, connections: CONNECTIONS, duration: seconds });
+  return { total: result.requests.total, mean: result.latency.mean, errors: result.errors + result.non2xx };
+}
+
+async function measure(framework: Framework, variant: Variant): Promise<Run> {
+  const { child, port } = await start(framework, variant);
+  await load(port, WARMUP_SECONDS);
+  await ask(child, 'start');
+  const client = await load(port, SECONDS);
+  const server = await ask<ServerFigures>(child, 'stop');
+  await new Promise((resolve) => child.once('exit', resolve));
+  if (client.errors > 0) throw new Error(`${framework}/${variant}: ${client.errors} errors`);
+  if (variant === 'otel' && server.otelPoints === 0) throw new Error(`${framework}: OpenTelemetry recorded no http.server.request.duration`);
+  if (variant === 'on' && server.count === 0) throw new Error(`${framework}: the monitor recorded nothing`);
+  const rps = client.total / SECONDS;
+  return { rps, cpuPerRequestUs: server.cpuUs / client.total, clientMeanMs: (CONNECTIONS / rps) * 1000, server };
+}
+
+const median = (values: number[]): number => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const cpuOff = new Map<Framework, number>();
+  if (!ARGS.includes('--instructions-only')) await wallClock(cpuOff);
+  if (ARGS.includes('--no-instructions')) return;
+  if (!hasCallgrind()) {
+    process.stdout.write('\nvalgrind is not installed: instruction counts skipped (apt-get install valgrind).\n');
+    return;
+  }
+  process.stdout.write(`\nInstructions per request under callgrind (${INSTRUCTION_REQUESTS} keep-alive requests after ${INSTRUCTION_WARM}, ${CONNECTIONS} in flight, client in the same process):\n\n`);
+  process.stdout.write('| app | off | on (added) | on ≈ µs added | otel (added) | otel ≈ µs added |\n|---|---|---|---|---|---|\n');
+  for (const framework of FRAMEWORKS) {
+    const off = await instructions(framework, 'off');
+    const on = await instructions(framework, 'on');
+    const otel = await instructions(framework, 'otel');
+    const perUs = cpuOff.has(framework) ? off / cpuOff.get(framework)! : NaN;
+    const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+    process.stdout.write(`| ${framework} | ${fmt(off)} | ${fmt(on)} (+${fmt(on - off)}) | ${((on - off) / perUs).toFixed(2)} | ${fmt(otel)} (+${fmt(otel - off)}) | ${((otel - off) / perUs).toFixed(1)} |\n`);
+  }
+}
+
+async function wallClock(cpuOff: Map<Framework, number>): Promise<void> {
+  process.stdout.write(`autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds; Node ${process.version}\n\n`);
+  const rows: string[] = [];
+  const agreement: string[] = [];
+  for (const framework of FRAMEWORKS) {
+    const runs = new Map<Variant, Run[]>(VARIANTS.map((v) => [v, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
+      for (const variant of order) runs.get(variant)!.push(await measure(framework, variant));
+    }
+    const rps = (v: Variant): number => median(runs.get(v)!.map((r) => r.rps));
+    const cpu = (v: Variant): number => median(runs.get(v)!.map((r) => r.cpuPerRequestUs));
+    // Ratios per round, then the median: the rounds share the machine's state at that moment.
+    const ratio = (v: Variant): number => median(runs.get(v)!.map((r, i) => r.rps / runs.get('off')![i]!.rps));
+    const added = (v: Variant): number => median(runs.get(v)!.map((r, i) => r.cpuPerRequestUs - runs.get('off')![i]!.cpuPerRequestUs));
+    cpuOff.set(framework, cpu('off'));
+    rows.push(`| ${framework === 'express' ? 'express 5' : framework === 'express4' ? 'express 4' : 'fastify 5'} | ${rps('off').toFixed(0)} | ${cpu('off').toFixed(1)} | ${ratio('on').toFixed(3)}× | ${added('on').toFixed(1)} | ${ratio('otel').toFixed(3)}× | ${added('otel').toFixed(1)} |`);
+    const on = runs.get('on')!;
+    agreement.push(`| ${framework} | ${median(on.map((r) => r.server.meanMs)).toFixed(3)} | ${median(on.map((r) => r.clientMeanMs)).toFixed(3)} | ${median(on.map((r) => r.clientMeanMs - r.server.meanMs)).toFixed(3)} | ${median(on.map((r) => r.server.p50Ms)).toFixed(3)} | ${median(on.map((r) => r.server.count / Math.round(r.rps * SECONDS))).toFixed(4)} |`);
+  }
+  process.stdout.write('| app | req/s off | CPU µs/req off | req/s on ÷ off | CPU µs/req added (on) | req/s otel ÷ off | CPU µs/req added (otel) |\n|---|---|---|---|---|---|---|\n');
+  process.stdout.write(`${rows.join('\n')}\n\n`);
+  process.stdout.write('Durations, monitor (inside) vs autocannon (outside), ms:\n\n| app | mean inside | mean outside | outside − inside | p50 inside | requests counted ÷ completed |\n|---|---|---|---|---|---|\n');
+  process.stdout.write(`${agreement.join('\n')}\n`);
+  process.stdout.write('\nOutside mean = connections ÷ requests per second (Little\'s law; autocannon\'s own latencies have 1 ms resolution).\n');
+}
+
+if (process.argv[2] === 'serve') await serve(process.argv[3] as Framework, process.argv[4] as Variant);
+else if (process.argv[2] === 'loop') await loop(process.argv[3] as Framework, process.argv[4] as Variant, Number(process.argv[5]));
+else await main();

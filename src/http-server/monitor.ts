@@ -1,0 +1,208 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import { shared } from '../global-state.js';
+import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
+import { HttpServerMetric } from '../metrics/names.js';
+import { checkInteger } from '../util/check.js';
+import { FASTIFY_ROUTE, routeOf, type RoutedRequest } from './route.js';
+import { ABORTED, RouteTags } from './route-tags.js';
+
+/** Options of `enableHttpServerMonitor()`. */
+export interface HttpServerMonitorOptions {
+  /** Distinct `route:` tags per interval; requests on further routes are tagged `route:other`. @default 100 */
+  readonly maxRoutes?: number;
+  /** Tag the status code (`status_code:404`) instead of its class (`status_code:4xx`). @default false */
+  readonly statusCodes?: boolean;
+  /** Where the figures go. @default processAggregator */
+  readonly aggregator?: Aggregator;
+  /** Monotonic clock, ms. @default performance.now */
+  readonly now?: () => number;
+}
+
+/** Defaults of `HttpServerMonitorOptions`. */
+export const HTTP_SERVER_MONITOR_DEFAULTS = { maxRoutes: 100, statusCodes: false } as const;
+
+interface ServerRequest extends RoutedRequest {
+  readonly method?: string;
+  readonly rawHeaders: readonly string[];
+}
+interface ServerResponse {
+  readonly statusCode: number;
+  readonly headersSent: boolean;
+  /** The header block Node wrote (a string once the headers are sent). */
+  readonly _header?: unknown;
+  getHeader(name: string): unknown;
+  on(event: 'close', listener: (this: ServerResponse) => void): unknown;
+}
+interface ChannelMessage { readonly request: ServerRequest; readonly response: ServerResponse }
+
+interface Monitor { readonly unsubscribe: () => void }
+// One monitor per process, whichever copy of the package enabled it: two would count each request twice.
+const active = shared<{ monitor?: Monitor | undefined }>('http-server-monitor', () => ({}));
+
+/** Content types of responses meant to stay open (server-sent events): counted, never timed as slow. */
+const STREAMING = 'text/event-stream';
+/** A stream that ends sooner than this is timed as any response (it was not slow). */
+const LONG_LIVED_MS = 1_000;
+
+/**
+ * Observes every request served by `http`, `https` (and HTTP/1.1 on an `http2` server with
+ * `allowHTTP1`) through `diagnostics_channel`, with no middleware and nothing patched, and
+ * aggregates per route template, method and status class: `http.server.requests`,
+ * `http.server.errors` (5xx, and requests whose response never finished: aborted by the
+ * client, socket closed), the `http.server.request.duration.ms` timer, declared body sizes and
+ * `http.server.active_requests`. Routes come from Express (`req.route`, `req.baseUrl`) and
+ * Fastify (its `tracing:fastify.request.handler` channel); a request no route matched is
+ * `unmatched`. Server-sent-event streams are counted once, when they end, and not timed.
+ * Calling it again replaces the options. See docs/http-server.md.
+ *
+ * @example
+ * enableHttpServerMonitor({ maxRoutes: 50 });
+ */
+export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}): void {
+  const maxRoutes = checkInteger('maxRoutes', options.maxRoutes ?? HTTP_SERVER_MONITOR_DEFAULTS.maxRoutes, { min: 0 });
+  disableHttpServerMonitor();
+  const aggregator = options.aggregator ?? processAggregator;
+  const routes = new RouteTags(maxRoutes, options.statusCodes ?? HTTP_SERVER_MONITOR_DEFAULTS.statusCodes);
+  const now = options.now ?? (() => performance.now());
+  // The start time rides on the response under a symbol private to this enable() (as the
+  // client monitor does): no Map, no per-request object; -1 once settled.
+  const START = Symbol('hmetrics.http-server.start');
+  type Timed = Record<symbol, number | undefined>;
+  let inFlight = 0;
+  let live = true;
+  let fastify = false;
+
+  const onStart = (message: unknown): void => {
+    const response = (message as ChannelMessage).response;
+    (response as unknown as Timed)[START] = now();
+    inFlight++;
+    // 'close' comes once per response, after 'finish' or when the socket goes first.
+    response.on('close', onClose);
+  };
+  const onFinish = (message: unknown): void => {
+    const { request, response } = message as ChannelMessage;
+    const start = (response as unknown as Timed)[START];
+    if (start === undefined || start < 0 || !live) return;
+    (response as unknown as Timed)[START] = -1;
+    inFlight--;
+    const elapsed = now() - start;
+    // Only a response that lasted can be a stream worth leaving untimed: reading its
+    // Content-Type on every request cost more than the rest of the handler.
+    settle(request, response, response.statusCode, elapsed, elapsed >= LONG_LIVED_MS && isStreaming(response));
+  };
+  const onClose = function (this: ServerResponse): void {
+    const start = (this as unknown as Timed)[START];
+    if (start === undefined || start < 0 || !live) return;
+    (this as unknown as Timed)[START] = -1;
+    inFlight--;
+    const request = (this as unknown as { req?: ServerRequest }).req;
+    if (request === undefined) return;
+    // A stream the client closed has ended as streams do, not failed.
+    const streaming = isStreaming(this);
+    settle(request, this, streaming ? this.statusCode : ABORTED, now() - start, streaming);
+  };
+  const settle = (request: ServerRequest, response: ServerResponse, status: number, elapsed: number, streaming: boolean): void => {
+    const tags = routes.tags(routeOf(request, fastify), request.method, status);
+    aggregator.count(HttpServerMetric.requests, 1, tags);
+    if (status === ABORTED || status >= 500) aggregator.count(HttpServerMetric.errors, 1, tags);
+    if (!streaming) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
+    const requestBytes = requestLength(request.rawHeaders);
+    if (requestBytes >= 0) aggregator.timing(HttpServerMetric.requestBodyBytes, requestBytes, tags);
+    if (status !== ABORTED) {
+      const responseBytes = responseLength(response);
+      if (responseBytes >= 0) aggregator.timing(HttpServerMetric.responseBodyBytes, responseBytes, tags);
+    }
+  };
+  // Fastify publishes its route (the template, prefix included) as the handler starts.
+  const onFastifyHandler = (message: unknown): void => {
+    const { request, route } = message as { request?: { raw?: object }; route?: { url?: unknown } };
+    const raw = request?.raw;
+    if (raw !== undefined && typeof route?.url === 'string') {
+      (raw as Record<symbol, string>)[FASTIFY_ROUTE] = route.url;
+      fastify = true;
+    }
+  };
+
+  const subscriptions: Array<[string, (message: unknown, name: string | symbol) => void]> = [
+    ['http.server.request.start', onStart],
+    ['http.server.response.finish', onFinish],
+    ['tracing:fastify.request.handler:start', onFastifyHandler],
+  ];
+  for (const [name, handler] of subscriptions) diagnostics_channel.subscribe(name, handler);
+  const removeSource = aggregator.addPullSource((target) => {
+    target.gauge(HttpServerMetric.activeRequests, inFlight);
+    if (routes.folded > 0) target.count(HttpServerMetric.droppedRoutes, routes.folded);
+    routes.reset();
+  });
+  active.monitor = {
+    unsubscribe: () => {
+      live = false;
+      for (const [name, handler] of subscriptions) diagnostics_channel.unsubscribe(name, handler);
+      removeSource();
+    },
+  };
+}
+
+/** Stops observing incoming requests: every channel is unsubscribed. */
+export function disableHttpServerMonitor(): void {
+  active.monitor?.unsubscribe();
+  active.monitor = undefined;
+}
+
+/** True while the incoming-HTTP monitor is subscribed. */
+export function isHttpServerMonitorEnabled(): boolean {
+  return active.monitor !== undefined;
+}
+
+function isStreaming(response: ServerResponse): boolean {
+  if (!response.headersSent) return false;
+  const type = response.getHeader('content-type');
+  if (typeof type === 'string') return type.startsWith(STREAMING);
+  const sent = response._header;
+  return typeof sent === 'string' && (sent.includes(`\r\ncontent-type: ${STREAMING}`) || sent.includes(`\r\nContent-Type: ${STREAMING}`));
+}
+
+/**
+ * The response's declared `Content-Length`. Headers given to `writeHead()` as an object (as
+ * Fastify does) never reach `getHeader()`; they are read from the header block Node wrote,
+ * without allocating.
+ */
+function responseLength(response: ServerResponse): number {
+  const declared = response.getHeader('content-length');
+  if (declared !== undefined) return declaredLength(declared);
+  const sent = response._header;
+  if (typeof sent !== 'string') return -1;
+  let at = sent.indexOf('\r\ncontent-length:');
+  if (at < 0) at = sent.indexOf('\r\nContent-Length:');
+  if (at < 0) return -1;
+  let n = 0;
+  let digits = 0;
+  for (let i = at + 17; i < sent.length; i++) {
+    const c = sent.charCodeAt(i);
+    if (c === 32 && digits === 0) continue;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    digits++;
+  }
+  return digits > 0 && digits < 16 ? n : -1;
+}
+
+/**
+ * The request's declared `Content-Length`, from the raw header list: reading `request.headers`
+ * would make Node build the headers object for apps that never asked for it.
+ */
+function requestLength(raw: readonly string[]): number {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && (name === 'content-length' || name === 'Content-Length' || name.toLowerCase() === 'content-length')) return declaredLength(raw[i + 1]);
+  }
+  return -1;
+}
+
+/** A declared `Content-Length` as a number, or -1 when absent or not a length. */
+function declaredLength(value: unknown): number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : -1;
+  if (typeof value !== 'string' || value === '') return -1;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : -1;
+}
