@@ -1,5 +1,5 @@
 import { shared } from '../global-state.js';
-import { InternalMetric } from './names.js';
+import { InternalMetric, RefusedValueMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
 import { isMainThread } from 'node:worker_threads';
@@ -62,7 +62,7 @@ export class Aggregator {
   #live = 0;
   #setMembers = 0;
   #timerValues = 0;
-  #dropped = { series: 0, timerValues: 0, setValues: 0 };
+  #dropped = { series: 0, timerValues: 0, setValues: 0, negative: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
   #taps = new Set<AggregatorTap>();
@@ -81,8 +81,16 @@ export class Aggregator {
     this.#intervalStart = this.#now();
   }
 
-  /** Adds `value / sampleRate` to a counter. */
+  /**
+   * Adds `value / sampleRate` to a counter. A negative increment is refused and counted in
+   * `hmetrics.dropped.negative_values`: every output sees the same increments, and none has to
+   * send a monotonic series that falls (docs/outputs.md).
+   */
   count(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
+    if (value < 0) {
+      this.#dropped.negative++;
+      return;
+    }
     const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('count', key, name, tags, value, sampleRate);
     let cell = this.#counters.get(key);
@@ -109,8 +117,15 @@ export class Aggregator {
     cell.value = value;
   }
 
-  /** Records one timing (any unit; ms by convention). `sampleRate` scales the count. */
+  /**
+   * Records one timing (any unit; ms by convention). `sampleRate` scales the count. A negative
+   * timing is refused and counted like a negative increment: a histogram's sum is counter-like.
+   */
   timing(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
+    if (value < 0) {
+      this.#dropped.negative++;
+      return;
+    }
     const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('timing', key, name, tags, value, sampleRate);
     let cell = this.#timers.get(key);
@@ -237,7 +252,7 @@ export class Aggregator {
     }
     const time = this.#now();
     const dropped = this.#dropped;
-    this.#dropped = { series: 0, timerValues: 0, setValues: 0 };
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0, negative: 0 };
 
     const counters = new Map<string, CounterPoint>();
     for (const [key, cell] of this.#counters) {
@@ -276,6 +291,7 @@ export class Aggregator {
     addDropCounter(counters, InternalMetric.droppedSeries, dropped.series);
     addDropCounter(counters, InternalMetric.droppedTimerValues, dropped.timerValues);
     addDropCounter(counters, InternalMetric.droppedSetValues, dropped.setValues);
+    addDropCounter(counters, RefusedValueMetric.negative, dropped.negative);
 
     const intervalMs = time - this.#intervalStart;
     this.#intervalStart = time;

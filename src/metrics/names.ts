@@ -125,3 +125,9 @@ export const SemconvAttribute = {
   resourceType: 'v8js.resource.type',
   cpuMode: 'cpu.mode',
 } as const;
+
+/** Values every output refuses, counted where they were recorded (see docs/outputs.md). */
+export const RefusedValueMetric = {
+  /** Negative counter increments and negative timings: a counter only counts up, a timing is a duration. */
+  negative: 'hmetrics.dropped.negative_values',
+} as const;

@@ -4,6 +4,7 @@ import { msToNs, Temporality, type Attributes, type ExportRequest, type Histogra
 import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.js';
 import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
 import { toAttributes } from './attributes.js';
+import { otlpName } from '../metrics/wire-names.js';
 import { bucketize, histogramPoint, mergeBuckets, sameBounds, type Buckets } from './histogram.js';
 
 /**
@@ -89,6 +90,9 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
 
   const addNumber = (store: Map<string, SeriesState>, seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
     const value = descriptor.scale === undefined ? raw : raw * descriptor.scale;
+    // A non-finite number has no OTLP meaning a backend agrees on; a monotonic sum never falls
+    // (the aggregator refuses negative increments, this keeps the rule for any other source).
+    if (!Number.isFinite(value) || (value < 0 && descriptor.instrument === 'counter')) return;
     const attributes = toAttributes(tags, descriptor);
     const target = metricFor(descriptor);
     dataPoints++;
@@ -124,7 +128,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
   }
   for (const [seriesKey, point] of snapshot.timers) {
     const descriptor = describe(point.name, 'histogram', 'ms');
-    if (!descriptor) continue;
+    if (!descriptor || !Number.isFinite(point.sum) || point.count <= 0) continue;
     const attributes = toAttributes(point.tags, descriptor);
     const target = metricFor(descriptor);
     const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets);
@@ -160,6 +164,11 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     }
   }
 
+  if (nameClashes.count > 0) {
+    const clashes = metricFor(NAME_CLASHES);
+    clashes.points.push({ attributes: [], startNs, timeNs, value: nameClashes.count });
+    dataPoints++;
+  }
   const request: ExportRequest = { resource, scope, metrics: [...metrics.values()] };
   return {
     request,
@@ -195,11 +204,19 @@ function newMetric(descriptor: Descriptor, temporality: TemporalityValue): Mutab
 
 /**
  * Descriptors by name and instrument, looked up once per name: hmetrics' runtime names, the
- * sampler's semantic-convention names, else one made for a pushed name. Bounded, so hostile
- * names cannot grow it forever; `null` marks a name OTLP leaves out.
+ * sampler's semantic-convention names, else one made for a pushed name (its name mapped by
+ * `otlpName`). Bounded, so hostile names cannot grow it forever; `null` marks a name OTLP
+ * leaves out.
  */
 const DESCRIPTORS = { counter: new Map<string, Descriptor | null>(), gauge: new Map<string, Descriptor | null>(), histogram: new Map<string, Descriptor | null>() };
+/** Which source name and instrument owns each OTLP name a pushed series was given. */
+const OWNERS = new Map<string, string>();
 const MAX_CACHED_DESCRIPTORS = 20_000;
+
+const NAME_CLASHES: Descriptor = { name: 'hmetrics.otlp.name_clashes', unit: '{series}', description: 'Pushed series names left out because another source name or kind already owns their OTLP name, since start.', instrument: 'gauge' };
+
+/** Pushed series left out because another source name or instrument owns their OTLP name. */
+export const nameClashes = { count: 0 };
 
 /** The descriptor of a snapshot series, or undefined when OTLP leaves it out. */
 function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | undefined {
@@ -208,11 +225,36 @@ function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', u
   if (descriptor === undefined) {
     if (cache.size >= MAX_CACHED_DESCRIPTORS) cache.clear();
     const runtime = RUNTIME_DESCRIPTORS.get(name);
-    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? { name, unit, description: '', instrument });
+    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? pushedDescriptor(name, instrument, unit));
     cache.set(name, descriptor);
   }
   return descriptor ?? undefined;
 }
+
+/**
+ * A pushed name's descriptor, or null when its OTLP name is owned by another source name or
+ * instrument (`a b` and `a_b` both map to `a_b`; a counter and a gauge named `x`): the first
+ * described keeps it, so one metric never mixes two sources or two types.
+ */
+function pushedDescriptor(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | null {
+  const wire = otlpName(name);
+  const owner = `${instrument}\u0000${name}`;
+  if (OWNERS.size >= MAX_CACHED_DESCRIPTORS) OWNERS.clear();
+  const current = OWNERS.get(wire);
+  if (current !== undefined && current !== owner) {
+    nameClashes.count++;
+    return null;
+  }
+  if (RUNTIME_NAMES.has(wire) && wire !== name) {
+    nameClashes.count++;
+    return null;
+  }
+  OWNERS.set(wire, owner);
+  return { name: wire, unit, description: '', instrument };
+}
+
+/** The OTLP names hmetrics' own descriptors use: a pushed name may not map onto one. */
+const RUNTIME_NAMES = new Set<string>([...RUNTIME_DESCRIPTORS.values(), ...SEMCONV_DESCRIPTORS.values()].flatMap((d) => (d ? [d.name] : [])));
 
 /** The temporality an instrument gets under a preference (the OTLP exporter spec's table). */
 export function temporalityOf(instrument: InstrumentKind, preference: OtlpTemporalityPreference): TemporalityValue {
