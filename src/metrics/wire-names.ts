@@ -60,6 +60,16 @@ export function claimedNames(name: string, type: keyof typeof EXPOSED_SUFFIXES):
   return EXPOSED_SUFFIXES[type].map((suffix) => name + suffix);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` with each lone UTF-16 surrogate replaced by U+FFFD, as `String.prototype.toWellFormed`
+ * does (ES2024): text on a UTF-8 wire (OTLP's JSON mapping above all) must be valid Unicode.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
 /** 32-bit FNV-1a over UTF-16 units. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

@@ -88,6 +88,18 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     return found;
   };
 
+  // One point per attribute set in a metric: two series can meet after mapping (a gauge and a
+  // set of one name; tags `a:1,a:2` and `a:1`, the first of a key winning). The first keeps it.
+  const pointsOf = new Map<MutableMetric, Set<string>>();
+  const admit = (target: MutableMetric, attributes: Attributes): boolean => {
+    let identities = pointsOf.get(target);
+    if (identities === undefined) pointsOf.set(target, (identities = new Set()));
+    const identity = attributesIdentity(attributes);
+    if (identities.has(identity)) return false;
+    identities.add(identity);
+    return true;
+  };
+
   const addNumber = (store: Map<string, SeriesState>, seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
     const value = descriptor.scale === undefined ? raw : raw * descriptor.scale;
     // A non-finite number has no OTLP meaning a backend agrees on; a monotonic sum never falls
@@ -95,6 +107,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     if (!Number.isFinite(value) || (value < 0 && descriptor.instrument === 'counter')) return;
     const attributes = toAttributes(tags, descriptor);
     const target = metricFor(descriptor);
+    if (!admit(target, attributes)) return;
     dataPoints++;
     if (target.kind === 'gauge' || target.temporality === Temporality.delta) {
       target.points.push({ attributes, startNs, timeNs, value });
@@ -103,6 +116,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     const previous = store.get(seriesKey);
     // An up-down counter's figure is absolute already (a level, not an increment).
     const total = descriptor.instrument === 'upDownCounter' ? value : (previous?.total ?? 0) + value;
+    if (!Number.isFinite(total)) return; // a running total past ±1.8e308 has no point to send
     if (previous) {
       previous.mark = mark;
       previous.pendingTotal = total;
@@ -131,6 +145,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     if (!descriptor || !Number.isFinite(point.sum) || point.count <= 0) continue;
     const attributes = toAttributes(point.tags, descriptor);
     const target = metricFor(descriptor);
+    if (!admit(target, attributes)) continue;
     const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets);
     dataPoints++;
     if (target.kind !== 'gauge' && target.temporality === Temporality.delta) {
@@ -156,7 +171,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     for (const series of store.values()) {
       if (series.mark === mark) continue;
       const target = metricFor(series.descriptor);
-      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative) continue;
+      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative || !admit(target, series.attributes)) continue;
       dataPoints++;
       target.points.push(series.buckets
         ? histogramPoint(series.attributes, series.startNs, timeNs, series.buckets)
@@ -188,6 +203,18 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
       }
     },
   };
+}
+
+const IDENTITIES = new WeakMap<Attributes, string>();
+
+/** A string equal for equal attribute sets (attributes arrays are cached per tags array, so this is mostly a lookup). */
+function attributesIdentity(attributes: Attributes): string {
+  let identity = IDENTITIES.get(attributes);
+  if (identity === undefined) {
+    identity = attributes.map(([key, value]) => `${key}\u0000${String(value)}`).sort().join('\u0001');
+    IDENTITIES.set(attributes, identity);
+  }
+  return identity;
 }
 
 function newMetric(descriptor: Descriptor, temporality: TemporalityValue): MutableMetric {
