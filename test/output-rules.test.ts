@@ -85,23 +85,32 @@ describe('names', () => {
 });
 
 describe('negative values', () => {
-  test('a negative increment is refused and counted: every output gets the same increments, no monotonic sum falls', () => {
-    const requests = exports([(a) => a.count('stock', 2), (a) => a.count('stock', -4), (a) => a.count('stock', 3)]);
+  test('a negative increment (statsd decrement) stays in the statsd/Heroku sums, and Prometheus and OTLP take only the increases: no monotonic sum falls', () => {
+    const intervals = [(a: Aggregator): void => a.count('stock', 2), (a: Aggregator): void => {
+      a.count('stock', 6);
+      a.count('stock', -4);
+    }, (a: Aggregator): void => a.count('stock', 3)];
+    const requests = exports(intervals);
     const values = requests.map((r) => (metric(r, 'stock')!.points as NumberPoint[])[0]!.value);
-    assert.deepEqual(values, [2, 2, 5]);
-    const dropped = requests.map((r) => (metric(r, 'hmetrics.dropped.negative_values')?.points as NumberPoint[] | undefined)?.[0]?.value ?? 0);
-    assert.deepEqual(dropped, [0, 1, 1]);
+    assert.deepEqual(values, [2, 8, 11], 'OTLP: 2, then +6 (the -4 left out), then +3');
+    const counted = requests.map((r) => (metric(r, 'hmetrics.negative_increments')?.points as NumberPoint[] | undefined)?.[0]?.value ?? 0);
+    assert.deepEqual(counted, [0, 1, 1]);
+    const { openmetrics } = exposition((a) => intervals.forEach((record) => record(a)));
+    assert.match(openmetrics, /^stock_total 11$/m, 'Prometheus agrees with OTLP');
     const aggregator = new Aggregator();
+    aggregator.count('stock', 6);
     aggregator.count('stock', -4);
     aggregator.timing('latency', -1);
     const flat = flatten(aggregator.swap(), [50]);
-    assert.equal(flat.counters['stock'], undefined);
-    assert.equal(flat.counters['hmetrics.dropped.negative_values'], 2);
+    assert.equal(flat.counters['stock'], 2, 'statsd and Heroku counters are signed interval sums');
+    assert.equal(flat.counters['hmetrics.negative_increments'], 1);
+    assert.equal(flat.counters['latency.count'], undefined, 'a negative timing is refused');
+    assert.equal(flat.counters['hmetrics.dropped.negative_timings'], 1);
   });
 
   test('delta temporality: no negative point on a monotonic sum', () => {
     const requests = exports([(a) => a.count('stock', 2), (a) => a.count('stock', -4)], 'delta');
-    assert.equal(metric(requests[1]!, 'stock'), undefined);
+    assert.deepEqual((metric(requests[1]!, 'stock')!.points as NumberPoint[]).map((p) => p.value), [0], 'an interval of only a decrement increases by 0');
   });
 });
 

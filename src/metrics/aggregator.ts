@@ -1,5 +1,5 @@
 import { shared } from '../global-state.js';
-import { InternalMetric, RefusedValueMetric } from './names.js';
+import { InternalMetric, OutputRuleMetric } from './names.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
 import { isMainThread } from 'node:worker_threads';
@@ -27,7 +27,7 @@ export interface AggregatorOptions {
 // The worst case these allow, and the whole library's, is worked out in docs/memory.md.
 export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxTimerValuesTotal: 100_000, maxSetValues: 100_000 } as const;
 
-interface CounterCell { name: string; tags: Tags; value: number; touched: boolean }
+interface CounterCell { name: string; tags: Tags; value: number; increase: number; touched: boolean }
 interface GaugeCell { name: string; tags: Tags; value: number; touched: boolean }
 interface TimerCell {
   name: string; tags: Tags; touched: boolean;
@@ -62,7 +62,7 @@ export class Aggregator {
   #live = 0;
   #setMembers = 0;
   #timerValues = 0;
-  #dropped = { series: 0, timerValues: 0, setValues: 0, negative: 0 };
+  #dropped = { series: 0, timerValues: 0, setValues: 0, negativeIncrements: 0, negativeTimings: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
   #taps = new Set<AggregatorTap>();
@@ -82,25 +82,25 @@ export class Aggregator {
   }
 
   /**
-   * Adds `value / sampleRate` to a counter. A negative increment is refused and counted in
-   * `hmetrics.dropped.negative_values`: every output sees the same increments, and none has to
-   * send a monotonic series that falls (docs/outputs.md).
+   * Adds `value / sampleRate` to a counter. A negative increment (statsd's `decrement`) stays in
+   * the interval's sum, which statsd, Heroku and the log carry; the monotonic outputs (Prometheus,
+   * OTLP) take only `increase`, the sum of the positive ones. Each is counted in
+   * `hmetrics.negative_increments` (docs/outputs.md).
    */
   count(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
-    if (value < 0) {
-      this.#dropped.negative++;
-      return;
-    }
+    if (value < 0) this.#dropped.negativeIncrements++;
     const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('count', key, name, tags, value, sampleRate);
     let cell = this.#counters.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
-      cell = { name, tags, value: 0, touched: false };
+      cell = { name, tags, value: 0, increase: 0, touched: false };
       this.#counters.set(key, cell);
     }
     if (!cell.touched && !this.#touch(cell)) return;
-    cell.value += sampleRate === 1 ? value : value / sampleRate;
+    const delta = sampleRate === 1 ? value : value / sampleRate;
+    cell.value += delta;
+    if (delta > 0) cell.increase += delta;
   }
 
   /** Sets a gauge to `value` (the last value in an interval wins). */
@@ -123,7 +123,7 @@ export class Aggregator {
    */
   timing(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
     if (value < 0) {
-      this.#dropped.negative++;
+      this.#dropped.negativeTimings++;
       return;
     }
     const key = tags.length === 0 ? name : this.#taggedKey(name, tags);
@@ -252,13 +252,15 @@ export class Aggregator {
     }
     const time = this.#now();
     const dropped = this.#dropped;
-    this.#dropped = { series: 0, timerValues: 0, setValues: 0, negative: 0 };
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0, negativeIncrements: 0, negativeTimings: 0 };
 
     const counters = new Map<string, CounterPoint>();
     for (const [key, cell] of this.#counters) {
       if (!cell.touched) { this.#counters.delete(key); continue; }
-      counters.set(key, { name: cell.name, tags: cell.tags, value: cell.value });
+      // `increase` only when a negative increment made it differ from the sum.
+      counters.set(key, cell.increase === cell.value ? { name: cell.name, tags: cell.tags, value: cell.value } : { name: cell.name, tags: cell.tags, value: cell.value, increase: cell.increase });
       cell.value = 0;
+      cell.increase = 0;
       cell.touched = false;
     }
     const gauges = new Map<string, GaugePoint>();
@@ -291,7 +293,8 @@ export class Aggregator {
     addDropCounter(counters, InternalMetric.droppedSeries, dropped.series);
     addDropCounter(counters, InternalMetric.droppedTimerValues, dropped.timerValues);
     addDropCounter(counters, InternalMetric.droppedSetValues, dropped.setValues);
-    addDropCounter(counters, RefusedValueMetric.negative, dropped.negative);
+    addDropCounter(counters, OutputRuleMetric.negativeIncrements, dropped.negativeIncrements);
+    addDropCounter(counters, OutputRuleMetric.droppedNegativeTimings, dropped.negativeTimings);
 
     const intervalMs = time - this.#intervalStart;
     this.#intervalStart = time;

@@ -66,7 +66,7 @@ export class CarryOver {
     this.#intervalMs += snapshot.intervalMs;
     for (const [key, point] of snapshot.counters) {
       const held = this.#counters.get(key);
-      if (held) this.#counters.set(key, { ...held, value: held.value + point.value });
+      if (held) this.#counters.set(key, mergeCounters(held, point));
       else if (isDropCounter(key)) { this.#counters.set(key, point); this.#dropCounters++; } else if (this.#admit()) this.#counters.set(key, point);
     }
     for (const [key, point] of snapshot.gauges) {
@@ -185,4 +185,11 @@ function addDrop(counters: Map<string, CounterPoint>, name: string, value: numbe
   if (value === 0) return;
   const held = counters.get(name);
   counters.set(name, { name, tags: [], value: (held?.value ?? 0) + value });
+}
+
+/** Two intervals of one counter: sums added, and `increase` kept when either side had one. */
+function mergeCounters(held: CounterPoint, point: CounterPoint): CounterPoint {
+  const value = held.value + point.value;
+  if (held.increase === undefined && point.increase === undefined) return { ...held, value };
+  return { ...held, value, increase: (held.increase ?? held.value) + (point.increase ?? point.value) };
 }

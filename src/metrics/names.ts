@@ -126,8 +126,10 @@ export const SemconvAttribute = {
   cpuMode: 'cpu.mode',
 } as const;
 
-/** Values every output refuses, counted where they were recorded (see docs/outputs.md). */
-export const RefusedValueMetric = {
-  /** Negative counter increments and negative timings: a counter only counts up, a timing is a duration. */
-  negative: 'hmetrics.dropped.negative_values',
+/** Values the outputs treat apart, counted where they are recorded (see docs/outputs.md). */
+export const OutputRuleMetric = {
+  /** Negative counter increments: in statsd, Heroku and log sums; left out of Prometheus and OTLP, whose counters only count up. */
+  negativeIncrements: 'hmetrics.negative_increments',
+  /** Negative timings, refused: a timing is a duration, and a histogram's sum only grows. */
+  droppedNegativeTimings: 'hmetrics.dropped.negative_timings',
 } as const;

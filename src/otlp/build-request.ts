@@ -103,7 +103,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
   const addNumber = (store: Map<string, SeriesState>, seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
     const value = descriptor.scale === undefined ? raw : raw * descriptor.scale;
     // A non-finite number has no OTLP meaning a backend agrees on; a monotonic sum never falls
-    // (the aggregator refuses negative increments, this keeps the rule for any other source).
+    // (a counter's `increase` is never negative; this keeps the rule for any other source).
     if (!Number.isFinite(value) || (value < 0 && descriptor.instrument === 'counter')) return;
     const attributes = toAttributes(tags, descriptor);
     const target = metricFor(descriptor);
@@ -130,7 +130,8 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
 
   for (const [key, point] of snapshot.counters) {
     const descriptor = describe(point.name, 'counter', '');
-    if (descriptor) addNumber(state.counters, key, descriptor, point.tags, point.value);
+    // A counter only counts up here: the interval's positive increments (docs/outputs.md).
+    if (descriptor) addNumber(state.counters, key, descriptor, point.tags, point.increase ?? point.value);
   }
   for (const [key, point] of snapshot.gauges) {
     const descriptor = describe(point.name, 'gauge', '');
