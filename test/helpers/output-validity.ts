@@ -239,6 +239,7 @@ async function runPython(items: readonly { id: string; kind: string; data: strin
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdin.on('error', () => {}); // a parser that dies early reports through its exit code
   child.stdin.end(items.map((item) => JSON.stringify(item)).join('\n') + '\n');
   const code = await done;
   if (code !== 0) throw new Error(`validate.py exited ${code}: ${stderr.slice(0, 2000)}`);
@@ -268,6 +269,7 @@ async function runPromtool(batch: readonly Family[][]): Promise<string | undefin
     child.stderr!.on('data', (c: string) => (output += c));
     child.on('close', (code) => resolve({ code, output }));
   });
+  child.stdin!.on('error', () => {}); // promtool stops reading at its first parse error
   child.stdin!.end(render(families, 'text'));
   const { code, output } = await done;
   if (code === 0 || code === 3) {
