@@ -11,4 +11,4 @@
  */
 import { runValidity } from './helpers/output-validity-run.js';
 
-await runValidity({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 1500), batch: 750, etsy: true });
+await runValidity({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 1000), batch: 1000, etsy: true });

@@ -1,11 +1,11 @@
 """Independent strict parsers for hmetrics' outputs, one process per batch.
 
-Reads JSON lines on stdin: {"id": ..., "kind": "openmetrics" | "text" | "otlp-proto" | "otlp-json",
-"data": text, or base64 for otlp-proto}. Writes one JSON line per input: {"id", "ok", "error"?,
+Reads JSON lines on stdin: {"id": ..., "kind": "openmetrics" | "text" | "otlp",
+"data": text, or {"proto": base64, "json": text} for otlp}. Writes one JSON line per input: {"id", "ok", "error"?,
 "parsed"?}. Prometheus outputs go through prometheus_client's parsers (the OpenMetrics one raises
 on any deviation from the 1.0 spec); OTLP through protobuf classes that protoc generated from the
 official .proto files (on PYTHONPATH), refusing unknown fields, and through protobuf's strict JSON
-parser for the JSON mapping. The data-model rules are checked by the caller on "parsed".
+parser for the JSON mapping, which must decode to the same message. The data-model rules are checked by the caller on "parsed".
 """
 import base64
 import json
@@ -52,26 +52,27 @@ def unknown_fields(message, path):
     return found
 
 
-def otlp_proto(data):
-    request = ExportMetricsServiceRequest()
-    request.ParseFromString(base64.b64decode(data))
-    unknown = unknown_fields(request, "request")
+def otlp(data):
+    """Both encodings of one export: each parsed strictly, and they must carry the same message."""
+    from_proto = ExportMetricsServiceRequest()
+    from_proto.ParseFromString(base64.b64decode(data["proto"]))
+    unknown = unknown_fields(from_proto, "request")
     if unknown:
-        raise ValueError("unknown fields at " + ", ".join(unknown[:5]))
-    return json_format.MessageToDict(request)
-
-
-def otlp_json(data):
-    request = ExportMetricsServiceRequest()
-    json_format.Parse(data, request, ignore_unknown_fields=False)
-    return json_format.MessageToDict(request)
+        raise ValueError("protobuf: unknown fields at " + ", ".join(unknown[:5]))
+    from_json = ExportMetricsServiceRequest()
+    try:
+        json_format.Parse(data["json"], from_json, ignore_unknown_fields=False)
+    except Exception as error:
+        raise ValueError(f"JSON mapping: {error}")
+    if from_json != from_proto:
+        raise ValueError("the JSON and protobuf encodings of one export differ")
+    return json_format.MessageToDict(from_proto)
 
 
 PARSERS = {
     "openmetrics": lambda data: prometheus(openmetrics_families, data),
     "text": lambda data: prometheus(text_families, data),
-    "otlp-proto": otlp_proto,
-    "otlp-json": otlp_json,
+    "otlp": otlp,
 }
 
 for line in sys.stdin:
