@@ -70,12 +70,13 @@ describe('Prometheus exposition format', () => {
 });
 
 describe('Prometheus names from pushed series', () => {
-  test('metric names become [a-zA-Z_:][a-zA-Z0-9_:]*', () => {
+  test('metric names become [a-zA-Z][a-zA-Z0-9_]*: never a leading underscore (reserved), colons left to recording rules', () => {
     assert.equal(metricName('api.latency-ms'), 'api_latency_ms');
-    assert.equal(metricName('9lives'), '_9lives');
-    assert.equal(metricName('ns:sub.x'), 'ns:sub_x');
-    assert.equal(metricName('é'), '_');
-    assert.equal(metricName(''), '_');
+    assert.equal(metricName('9lives'), 'metric_9lives');
+    assert.equal(metricName('_private'), 'metric__private');
+    assert.equal(metricName('ns:sub.x'), 'ns_sub_x');
+    assert.equal(metricName('é'), 'metric__');
+    assert.equal(metricName(''), 'metric_');
   });
 
   test('a pushed name ending in a time unit is exposed in seconds, the base unit promtool asks for', () => {

@@ -1,5 +1,5 @@
 import { shared } from '../global-state.js';
-import { InternalMetric, RefusedMetric } from './names.js';
+import { InternalMetric, OutputRuleMetric, RefusedMetric } from './names.js';
 import { tellRefusal } from './refusals.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';
 import type { CounterPoint, GaugePoint, SetPoint, Snapshot, TimerPoint } from './snapshot.js';
@@ -26,7 +26,7 @@ export interface AggregatorOptions {
 // The worst case these allow, and the whole library's, is worked out in docs/memory.md.
 export const AGGREGATOR_DEFAULTS = { maxSeries: 10_000, maxTimerValues: 1_000, maxTimerValuesTotal: 100_000, maxSetValues: 100_000 } as const;
 
-interface CounterCell { name: string; tags: Tags; value: number; touched: boolean }
+interface CounterCell { name: string; tags: Tags; value: number; increase: number; touched: boolean }
 interface GaugeCell { name: string; tags: Tags; value: number; touched: boolean }
 interface TimerCell {
   name: string; tags: Tags; touched: boolean;
@@ -61,7 +61,7 @@ export class Aggregator {
   #live = 0;
   #setMembers = 0;
   #timerValues = 0;
-  #dropped = { series: 0, timerValues: 0, setValues: 0, invalid: 0, nonFinite: 0 };
+  #dropped = { series: 0, timerValues: 0, setValues: 0, invalid: 0, nonFinite: 0, negativeIncrements: 0, negativeTimings: 0 };
   #intervalStart: number;
   #pullSources = new Set<(aggregator: Aggregator) => void>();
   #taps = new Set<AggregatorTap>();
@@ -84,6 +84,9 @@ export class Aggregator {
    * Adds `value / sampleRate` to a counter. Never throws: a call with a name, tags, value or rate
    * of the wrong type, or whose value or sum would not be finite, is refused and counted
    * (`hmetrics.dropped.invalid`, `hmetrics.dropped.non_finite`); the counter keeps its value.
+   * A negative increment (statsd's `decrement`) stays in the interval's sum, which statsd, Heroku
+   * and the log carry; the monotonic outputs (Prometheus, OTLP) take only `increase`, the sum of
+   * the positive ones. Each is counted in `hmetrics.negative_increments` (docs/outputs.md).
    */
   count(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
     const key = this.#keyOf(name, tags);
@@ -92,20 +95,23 @@ export class Aggregator {
       this.#refuse('count', name, key !== undefined && typeof value === 'number' && typeof sampleRate === 'number' && sampleRate > 0);
       return;
     }
+    if (value < 0) this.#dropped.negativeIncrements++;
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('count', key, name, tags, value, sampleRate);
     let cell = this.#counters.get(key);
     if (cell === undefined) {
       if (!this.#admit()) return;
-      cell = { name, tags, value: 0, touched: false };
+      cell = { name, tags, value: 0, increase: 0, touched: false };
       this.#counters.set(key, cell);
     }
     if (!cell.touched && !this.#touch(cell)) return;
     const sum = cell.value + delta;
-    if (sum - sum !== 0) {
+    const increase = delta > 0 ? cell.increase + delta : cell.increase;
+    if (sum - sum !== 0 || increase - increase !== 0) {
       this.#refuse('count', name, true);
       return;
     }
     cell.value = sum;
+    cell.increase = increase;
   }
 
   /** Sets a gauge to `value` (the last value in an interval wins). */
@@ -126,13 +132,20 @@ export class Aggregator {
     cell.value = value;
   }
 
-  /** Records one timing (any unit; ms by convention). `sampleRate` scales the count. */
+  /**
+   * Records one timing (any unit; ms by convention). `sampleRate` scales the count. A negative
+   * timing is refused and counted like a negative increment: a histogram's sum is counter-like.
+   */
   timing(name: string, value: number, tags: Tags = NO_TAGS, sampleRate = 1): void {
     const key = this.#keyOf(name, tags);
     const weight = sampleRate === 1 ? 1 : 1 / sampleRate;
     const square = value * value;
     if (key === undefined || typeof value !== 'number' || typeof sampleRate !== 'number' || !(sampleRate > 0) || square - square !== 0 || weight - weight !== 0) {
       this.#refuse('timing', name, key !== undefined && typeof value === 'number' && typeof sampleRate === 'number' && sampleRate > 0);
+      return;
+    }
+    if (value < 0) {
+      this.#dropped.negativeTimings++;
       return;
     }
     if (this.#taps.size !== 0) for (const tap of this.#taps) tap('timing', key, name, tags, value, sampleRate);
@@ -293,13 +306,15 @@ export class Aggregator {
     this.pull();
     const time = this.#now();
     const dropped = this.#dropped;
-    this.#dropped = { series: 0, timerValues: 0, setValues: 0, invalid: 0, nonFinite: 0 };
+    this.#dropped = { series: 0, timerValues: 0, setValues: 0, invalid: 0, nonFinite: 0, negativeIncrements: 0, negativeTimings: 0 };
 
     const counters = new Map<string, CounterPoint>();
     for (const [key, cell] of this.#counters) {
       if (!cell.touched) { this.#counters.delete(key); continue; }
-      counters.set(key, { name: cell.name, tags: cell.tags, value: cell.value });
+      // `increase` only when a negative increment made it differ from the sum.
+      counters.set(key, cell.increase === cell.value ? { name: cell.name, tags: cell.tags, value: cell.value } : { name: cell.name, tags: cell.tags, value: cell.value, increase: cell.increase });
       cell.value = 0;
+      cell.increase = 0;
       cell.touched = false;
     }
     const gauges = new Map<string, GaugePoint>();
@@ -334,6 +349,8 @@ export class Aggregator {
     addDropCounter(counters, InternalMetric.droppedSetValues, dropped.setValues);
     addDropCounter(counters, RefusedMetric.invalid, dropped.invalid);
     addDropCounter(counters, RefusedMetric.nonFinite, dropped.nonFinite);
+    addDropCounter(counters, OutputRuleMetric.negativeIncrements, dropped.negativeIncrements);
+    addDropCounter(counters, OutputRuleMetric.droppedNegativeTimings, dropped.negativeTimings);
 
     const intervalMs = time - this.#intervalStart;
     this.#intervalStart = time;

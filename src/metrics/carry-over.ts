@@ -68,8 +68,9 @@ export class CarryOver {
       const held = this.#counters.get(key);
       if (held) {
         // Two finite counts can add up to Infinity: the held one stays, the refusal is counted.
-        const value = held.value + point.value;
-        if (value - value === 0) this.#counters.set(key, { ...held, value });
+        const merged = mergeCounters(held, point);
+        const increase = merged.increase ?? 0;
+        if (merged.value - merged.value === 0 && increase - increase === 0) this.#counters.set(key, merged);
         else this.#dropped.nonFinite++;
       }
       else if (isDropCounter(key)) { this.#counters.set(key, point); this.#dropCounters++; } else if (this.#admit()) this.#counters.set(key, point);
@@ -197,4 +198,11 @@ function addDrop(counters: Map<string, CounterPoint>, name: string, value: numbe
   if (value === 0) return;
   const held = counters.get(name);
   counters.set(name, { name, tags: [], value: (held?.value ?? 0) + value });
+}
+
+/** Two intervals of one counter: sums added, and `increase` kept when either side had one. */
+function mergeCounters(held: CounterPoint, point: CounterPoint): CounterPoint {
+  const value = held.value + point.value;
+  if (held.increase === undefined && point.increase === undefined) return { ...held, value };
+  return { ...held, value, increase: (held.increase ?? held.value) + (point.increase ?? point.value) };
 }

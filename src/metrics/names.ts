@@ -211,3 +211,11 @@ export const HttpServerMetric = {
   /** Requests whose route was folded into `route:other` because the route cap was reached. */
   droppedRoutes: 'hmetrics.dropped.http_server_routes',
 } as const;
+
+/** Values the outputs treat apart, counted where they are recorded (see docs/outputs.md). */
+export const OutputRuleMetric = {
+  /** Negative counter increments: in statsd, Heroku and log sums; left out of Prometheus and OTLP, whose counters only count up. */
+  negativeIncrements: 'hmetrics.negative_increments',
+  /** Negative timings, refused: a timing is a duration, and a histogram's sum only grows. */
+  droppedNegativeTimings: 'hmetrics.dropped.negative_timings',
+} as const;

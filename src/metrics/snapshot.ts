@@ -20,6 +20,11 @@ export interface PointBase {
 /** A per-interval delta; sample rates already applied (fractions kept). */
 export interface CounterPoint extends PointBase {
   readonly value: number;
+  /**
+   * The sum of the interval's positive increments, present only when a negative increment made
+   * it differ from `value`: what outputs whose counters only count up (Prometheus, OTLP) take.
+   */
+  readonly increase?: number;
 }
 
 /** The last value set in the interval. */

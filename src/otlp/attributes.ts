@@ -1,6 +1,7 @@
 import type { Tags } from '../metrics/series.js';
 import type { Attributes } from './model.js';
 import type { Descriptor } from './semconv.js';
+import { wellFormed } from '../metrics/wire-names.js';
 
 const NO_ATTRIBUTES: Attributes = Object.freeze([]);
 /** Attributes by tags array: the aggregator hands the same array for a series every interval. */
@@ -31,7 +32,9 @@ export function toAttributes(tags: Tags, descriptor: Descriptor): Attributes {
     const key = colon === -1 ? tag : tag.slice(0, colon);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push([key, colon === -1 ? '' : tag.slice(colon + 1)]);
+    // A lone UTF-16 surrogate has no UTF-8 form: the JSON mapping would carry it as `\ud83d`,
+    // which strict parsers refuse, and protobuf as U+FFFD. Both get U+FFFD.
+    out.push([wellFormed(key), colon === -1 ? '' : wellFormed(tag.slice(colon + 1))]);
   }
   if (extra) {
     if (!seen.has(extra[0])) out.push([extra[0], extra[1]]);

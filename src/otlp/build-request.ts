@@ -5,6 +5,7 @@ import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.j
 import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
 import { toAttributes } from './attributes.js';
 import { HTTP_SERVER_DESCRIPTORS } from '../http-server/otlp-descriptors.js';
+import { otlpName } from '../metrics/wire-names.js';
 import { bucketize, histogramPoint, mergeBuckets, sameBounds, type Buckets } from './histogram.js';
 
 /**
@@ -88,10 +89,26 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     return found;
   };
 
+  // One point per attribute set in a metric: two series can meet after mapping (a gauge and a
+  // set of one name; tags `a:1,a:2` and `a:1`, the first of a key winning). The first keeps it.
+  const pointsOf = new Map<MutableMetric, Set<string>>();
+  const admit = (target: MutableMetric, attributes: Attributes): boolean => {
+    let identities = pointsOf.get(target);
+    if (identities === undefined) pointsOf.set(target, (identities = new Set()));
+    const identity = attributesIdentity(attributes);
+    if (identities.has(identity)) return false;
+    identities.add(identity);
+    return true;
+  };
+
   const addNumber = (store: Map<string, SeriesState>, seriesKey: string, descriptor: Descriptor, tags: Tags, raw: number): void => {
     const value = descriptor.scale === undefined ? raw : raw * descriptor.scale;
+    // A non-finite number has no OTLP meaning a backend agrees on; a monotonic sum never falls
+    // (a counter's `increase` is never negative; this keeps the rule for any other source).
+    if (!Number.isFinite(value) || (value < 0 && descriptor.instrument === 'counter')) return;
     const attributes = toAttributes(tags, descriptor);
     const target = metricFor(descriptor);
+    if (!admit(target, attributes)) return;
     dataPoints++;
     if (target.kind === 'gauge' || target.temporality === Temporality.delta) {
       target.points.push({ attributes, startNs, timeNs, value });
@@ -100,6 +117,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     const previous = store.get(seriesKey);
     // An up-down counter's figure is absolute already (a level, not an increment).
     const total = descriptor.instrument === 'upDownCounter' ? value : (previous?.total ?? 0) + value;
+    if (!Number.isFinite(total)) return; // a running total past ±1.8e308 has no point to send
     if (previous) {
       previous.mark = mark;
       previous.pendingTotal = total;
@@ -113,7 +131,8 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
 
   for (const [key, point] of snapshot.counters) {
     const descriptor = describe(point.name, 'counter', '');
-    if (descriptor) addNumber(state.counters, key, descriptor, point.tags, point.value);
+    // A counter only counts up here: the interval's positive increments (docs/outputs.md).
+    if (descriptor) addNumber(state.counters, key, descriptor, point.tags, point.increase ?? point.value);
   }
   for (const [key, point] of snapshot.gauges) {
     const descriptor = describe(point.name, 'gauge', '');
@@ -125,9 +144,10 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
   }
   for (const [seriesKey, point] of snapshot.timers) {
     const descriptor = describe(point.name, 'histogram', 'ms');
-    if (!descriptor) continue;
+    if (!descriptor || !Number.isFinite(point.sum) || point.count <= 0) continue;
     const attributes = toAttributes(point.tags, descriptor);
     const target = metricFor(descriptor);
+    if (!admit(target, attributes)) continue;
     const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets, descriptor.scale);
     dataPoints++;
     if (target.kind !== 'gauge' && target.temporality === Temporality.delta) {
@@ -153,7 +173,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     for (const series of store.values()) {
       if (series.mark === mark) continue;
       const target = metricFor(series.descriptor);
-      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative) continue;
+      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative || !admit(target, series.attributes)) continue;
       dataPoints++;
       target.points.push(series.buckets
         ? histogramPoint(series.attributes, series.startNs, timeNs, series.buckets)
@@ -161,6 +181,11 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     }
   }
 
+  if (nameClashes.count > 0) {
+    const clashes = metricFor(NAME_CLASHES);
+    clashes.points.push({ attributes: [], startNs, timeNs, value: nameClashes.count });
+    dataPoints++;
+  }
   const request: ExportRequest = { resource, scope, metrics: [...metrics.values()] };
   return {
     request,
@@ -182,6 +207,18 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
   };
 }
 
+const IDENTITIES = new WeakMap<Attributes, string>();
+
+/** A string equal for equal attribute sets (attributes arrays are cached per tags array, so this is mostly a lookup). */
+function attributesIdentity(attributes: Attributes): string {
+  let identity = IDENTITIES.get(attributes);
+  if (identity === undefined) {
+    identity = attributes.map(([key, value]) => `${key}\u0000${String(value)}`).sort().join('\u0001');
+    IDENTITIES.set(attributes, identity);
+  }
+  return identity;
+}
+
 function newMetric(descriptor: Descriptor, temporality: TemporalityValue): MutableMetric {
   const { name, description, unit } = descriptor;
   switch (descriptor.instrument) {
@@ -196,11 +233,19 @@ function newMetric(descriptor: Descriptor, temporality: TemporalityValue): Mutab
 
 /**
  * Descriptors by name and instrument, looked up once per name: hmetrics' runtime names, the
- * sampler's semantic-convention names, else one made for a pushed name. Bounded, so hostile
- * names cannot grow it forever; `null` marks a name OTLP leaves out.
+ * sampler's semantic-convention names, else one made for a pushed name (its name mapped by
+ * `otlpName`). Bounded, so hostile names cannot grow it forever; `null` marks a name OTLP
+ * leaves out.
  */
 const DESCRIPTORS = { counter: new Map<string, Descriptor | null>(), gauge: new Map<string, Descriptor | null>(), histogram: new Map<string, Descriptor | null>() };
+/** Which source name and instrument owns each OTLP name a pushed series was given. */
+const OWNERS = new Map<string, string>();
 const MAX_CACHED_DESCRIPTORS = 20_000;
+
+const NAME_CLASHES: Descriptor = { name: 'hmetrics.otlp.name_clashes', unit: '{series}', description: 'Pushed series names left out because another source name or kind already owns their OTLP name, since start.', instrument: 'gauge' };
+
+/** Pushed series left out because another source name or instrument owns their OTLP name. */
+export const nameClashes = { count: 0 };
 
 /** The descriptor of a snapshot series, or undefined when OTLP leaves it out. */
 function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | undefined {
@@ -209,11 +254,36 @@ function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', u
   if (descriptor === undefined) {
     if (cache.size >= MAX_CACHED_DESCRIPTORS) cache.clear();
     const runtime = RUNTIME_DESCRIPTORS.has(name) ? RUNTIME_DESCRIPTORS.get(name) : HTTP_SERVER_DESCRIPTORS.get(name);
-    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? { name, unit, description: '', instrument });
+    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? pushedDescriptor(name, instrument, unit));
     cache.set(name, descriptor);
   }
   return descriptor ?? undefined;
 }
+
+/**
+ * A pushed name's descriptor, or null when its OTLP name is owned by another source name or
+ * instrument (`a b` and `a_b` both map to `a_b`; a counter and a gauge named `x`): the first
+ * described keeps it, so one metric never mixes two sources or two types.
+ */
+function pushedDescriptor(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | null {
+  const wire = otlpName(name);
+  const owner = `${instrument}\u0000${name}`;
+  if (OWNERS.size >= MAX_CACHED_DESCRIPTORS) OWNERS.clear();
+  const current = OWNERS.get(wire);
+  if (current !== undefined && current !== owner) {
+    nameClashes.count++;
+    return null;
+  }
+  if (RUNTIME_NAMES.has(wire) && wire !== name) {
+    nameClashes.count++;
+    return null;
+  }
+  OWNERS.set(wire, owner);
+  return { name: wire, unit, description: '', instrument };
+}
+
+/** The OTLP names hmetrics' own descriptors use: a pushed name may not map onto one. */
+const RUNTIME_NAMES = new Set<string>([...RUNTIME_DESCRIPTORS.values(), ...SEMCONV_DESCRIPTORS.values()].flatMap((d) => (d ? [d.name] : [])));
 
 /** The temporality an instrument gets under a preference (the OTLP exporter spec's table). */
 export function temporalityOf(instrument: InstrumentKind, preference: OtlpTemporalityPreference): TemporalityValue {

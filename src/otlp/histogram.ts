@@ -36,7 +36,23 @@ export function bucketize(point: TimerPoint, bounds: readonly number[], scale = 
     }
     counts[fullest]! += count - assigned;
   }
-  return { count, sum: point.sum * scale, min: point.min * scale, max: point.max * scale, bounds, counts };
+  return { count, sum: populationSum(point, count) * scale, min: point.min * scale, max: point.max * scale, bounds, counts };
+}
+
+/**
+ * The sum of the `count` values the point stands for. The aggregator's `sum` adds each recorded
+ * value once while `count` adds 1/sampleRate per value (statsd's convention), so a sampled timer
+ * (12 recorded thrice at rate 0.3: count 10, sum 36) would have a mean below its minimum. An
+ * integer count whose mean lies within [min, max] keeps the exact sum (every unsampled timer,
+ * capped or not); otherwise the sum is the kept values' mean (a uniform sample) times `count`,
+ * held within [min, max], so `min ≤ sum / count ≤ max` always.
+ */
+function populationSum(point: TimerPoint, count: number): number {
+  const mean = point.sum / point.count;
+  if (point.values.length === 0 || (Number.isInteger(point.count) && mean >= point.min && mean <= point.max)) return point.sum;
+  let kept = 0;
+  for (const value of point.values) kept += value;
+  return Math.min(point.max, Math.max(point.min, kept / point.values.length)) * count;
 }
 
 export function sameBounds(a: readonly number[], b: readonly number[]): boolean {

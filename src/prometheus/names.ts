@@ -1,17 +1,16 @@
 import type { Tags } from '../metrics/series.js';
+import { prometheusName } from '../metrics/wire-names.js';
 import { label } from './family.js';
 
-const NAME_UNSAFE = /[^a-zA-Z0-9_:]/g;
 const LABEL_UNSAFE = /[^a-zA-Z0-9_]/g;
 
 /**
- * A Prometheus-legal metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`: every other character becomes `_`
- * (`api.latency-ms` → `api_latency_ms`), and a leading digit gets a `_` in front.
+ * A Prometheus metric name, `[a-zA-Z][a-zA-Z0-9_]*` (see `prometheusName` in wire-names.ts):
+ * every other character becomes `_` (`api.latency-ms` → `api_latency_ms`), and a name that does
+ * not start with a letter gets `metric_` in front (`9lives` → `metric_9lives`), never a `_`.
  */
 export function metricName(name: string): string {
-  const clean = name.replace(NAME_UNSAFE, '_');
-  if (clean === '') return '_';
-  return clean.charCodeAt(0) >= 48 && clean.charCodeAt(0) <= 57 ? `_${clean}` : clean;
+  return prometheusName(name);
 }
 
 /** Time units a pushed name may end with, and the factor to seconds. */

@@ -3,6 +3,7 @@ import { ContainerMetric, NodeMemoryMetric, RuntimeMetric } from '../metrics/nam
 import type { Tags } from '../metrics/series.js';
 import { pushHistogram, type Family, type FamilyList } from './family.js';
 import { pushedName, tagLabels } from './names.js';
+import { claimedNames } from '../metrics/wire-names.js';
 
 /** Limits of the pushed-series store. */
 export interface PushedSeriesOptions {
@@ -35,6 +36,9 @@ const HELP = {
   set: 'hmetrics set, distinct members since the previous scrape:',
 } as const;
 
+/** The store's own counters, added after the pushed families (their names are claimed first). */
+const OWN_COUNTERS = ['hmetrics_prometheus_dropped_series', 'hmetrics_prometheus_name_clashes', 'hmetrics_prometheus_dropped_set_members'] as const;
+
 /** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
 // The container block (issue 21) has its own families too (container-families.ts).
 const RUNTIME_NAMES = new Set<string>([...Object.values(RuntimeMetric), ...Object.values(ContainerMetric), ...Object.values(NodeMemoryMetric)]);
@@ -42,7 +46,7 @@ const RUNTIME_NAMES = new Set<string>([...Object.values(RuntimeMetric), ...Objec
 type Cell = { readonly source: string; readonly scale: number } & (
   | { kind: 'counter'; family: string; labels: string; value: number }
   | { kind: 'gauge'; family: string; labels: string; value: number }
-  | { kind: 'histogram'; family: string; labels: string; bounds: readonly number[]; buckets: number[]; sum: number; count: number }
+  | { kind: 'histogram'; family: string; labels: string; bounds: readonly number[]; buckets: number[]; sum: number; count: number; carry: number }
   | { kind: 'set'; family: string; labels: string; members: Set<string> });
 
 /**
@@ -65,6 +69,8 @@ export class PushedSeries {
   readonly #cells = new Map<string, Cell>();
   #dropped = 0;
   readonly #explicitTotal: boolean;
+  /** Cells left out because their name (or label set) clashes with another family's. */
+  readonly #clashed = new Set<Cell>();
   #untap: (() => void) | undefined;
 
   constructor(options: PushedSeriesOptions = {}) {
@@ -110,11 +116,23 @@ export class PushedSeries {
         if (delta > 0 && cell.value + delta < Infinity) cell.value += delta;
         return;
       }
-      case 'gauge': cell.value = (value as number) * cell.scale; return;
+      case 'gauge': {
+        const v = (value as number) * cell.scale;
+        if (Number.isFinite(v)) cell.value = v;
+        return;
+      }
       case 'histogram': {
         const v = (value as number) * cell.scale;
-        const weight = 1 / sampleRate;
-        if (!Number.isFinite(cell.sum + v * weight) || !Number.isFinite(cell.count + weight)) return;
+        if (!Number.isFinite(v)) return;
+        // Buckets and count are integers in both formats (OpenMetrics rejects a scrape with a
+        // fractional one): a sampled value stands for 1/sampleRate values, and the fraction is
+        // carried to the next value (0.3 → 3, 3, 4, …), so the totals follow the rate and `sum`
+        // adds exactly the values counted (its mean stays between the values' min and max).
+        cell.carry += 1 / sampleRate;
+        const weight = Math.floor(cell.carry + 1e-9);
+        if (weight === 0) return;
+        cell.carry -= weight;
+        if (!Number.isFinite(cell.sum + v * weight)) return;
         const bounds = cell.bounds;
         for (let i = bounds.length - 1; i >= 0 && v <= bounds[i]!; i--) cell.buckets[i]! += weight;
         cell.sum += v * weight;
@@ -147,34 +165,48 @@ export class PushedSeries {
       case 'gauge': return { source, scale, kind: 'gauge', family: base, labels, value: 0 };
       case 'timing': {
         const bounds = scale === 1 && !base.endsWith('_seconds') ? this.#unitless : this.#seconds;
-        return { source, scale, kind: 'histogram', family: base, labels, bounds, buckets: bounds.map(() => 0), sum: 0, count: 0 };
+        return { source, scale, kind: 'histogram', family: base, labels, bounds, buckets: bounds.map(() => 0), sum: 0, count: 0, carry: 0 };
       }
       case 'set': return { source, scale: 1, kind: 'set', family: base, labels, members: new Set() };
     }
   }
 
   /**
-   * Adds the pushed families to `list`. A family whose name is taken (by a runtime family, or by
-   * a pushed series of another kind), and a repeated label set after sanitising, are left out.
+   * Adds the pushed families to `list`. A series whose family would claim a name already
+   * claimed (by a runtime family, or by a pushed family of another kind or name: `jobs` counter
+   * and `jobs.total` gauge both claim `jobs_total`), and a repeated label set after sanitising,
+   * are left out and counted in `hmetrics_prometheus_name_clashes`: cells are visited in the
+   * order they were first recorded, so the first recorded keeps the name, scrape after scrape.
    */
   collect(list: FamilyList): void {
-    const taken = new Map<string, Family>();
-    for (const family of list.families) taken.set(family.name, family);
-    const own = new Set<Family>();
+    const claimed = new Map<string, Family>();
+    for (const family of list.families) for (const name of claimedNames(family.name, family.type)) claimed.set(name, family);
+    const ownCounters: Family = { name: '', type: 'counter', help: '', samples: [] };
+    for (const base of OWN_COUNTERS) for (const name of claimedNames(base, 'counter')) claimed.set(name, ownCounters);
+    const own = new Map<string, Family>();
     const seen = new Set<string>();
     for (const cell of this.#cells.values()) {
       const type = cell.kind === 'set' ? 'gauge' : cell.kind;
-      let family = taken.get(cell.family);
+      let family = own.get(cell.family);
       if (family === undefined) {
+        const names = claimedNames(cell.family, type);
+        if (names.some((name) => claimed.has(name))) {
+          this.#clashed.add(cell);
+          continue;
+        }
         family = { name: cell.family, type, help: `${HELP[cell.kind]} ${cell.source}`, samples: [] };
-        taken.set(cell.family, family);
-        own.add(family);
+        for (const name of names) claimed.set(name, family);
+        own.set(cell.family, family);
         list.families.push(family);
-      } else if (!own.has(family) || family.type !== type) {
+      } else if (family.type !== type) {
+        this.#clashed.add(cell);
         continue;
       }
       const id = `${cell.family}{${cell.labels}}`;
-      if (seen.has(id)) continue;
+      if (seen.has(id)) {
+        this.#clashed.add(cell);
+        continue;
+      }
       seen.add(id);
       switch (cell.kind) {
         case 'counter': family.samples.push({ suffix: '_total', labels: cell.labels, value: cell.value }); break;
@@ -187,7 +219,8 @@ export class PushedSeries {
     // Members count per scrape window; every set starts empty again (those left out above too).
     for (const cell of this.#cells.values()) if (cell.kind === 'set') cell.members.clear();
     this.#members = 0;
-    list.counter('hmetrics_prometheus_dropped_series', 'Pushed series not exposed because the series cap was reached.', this.#dropped);
-    list.counter('hmetrics_prometheus_dropped_set_members', 'Set members not counted because a set-member cap (per set or all sets together) was reached.', this.#droppedMembers);
+    list.counter(OWN_COUNTERS[0], 'Pushed series not exposed because the series cap was reached.', this.#dropped);
+    list.counter(OWN_COUNTERS[1], 'Pushed series not exposed because another family already claims their name or label set.', this.#clashed.size);
+    list.counter(OWN_COUNTERS[2], 'Set members not counted because a set-member cap (per set or all sets together) was reached.', this.#droppedMembers);
   }
 }
