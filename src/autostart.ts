@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { lazy } from './lazy.js';
 import { debug, debugEnabled, isTruthy, resetDebug } from './debug.js';
 import { isSet, positiveIntegerFromEnv, wantsOtlp } from './env.js';
 import { shared } from './global-state.js';
@@ -49,16 +49,18 @@ const AREAS: readonly {
   start(env: NodeJS.ProcessEnv): void;
 }[] = [
   { name: 'telemetry', roles: ['report'], wanted: (env) => isSet(env['HMETRICS_TELEMETRY_URL']),
-    start: (env) => (load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js')).startTelemetryFromEnv(env) },
+    start: (env) => lazy.telemetryFromEnv().startTelemetryFromEnv(env) },
   { name: 'statsd', roles: ['report'], wanted: (env) => isSet(env['HMETRICS_STATSD_LISTEN']),
-    start: (env) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
-  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (env) => isTruthy(env['AWS_CSM_ENABLED']) || isTruthy(env['HMETRICS_HTTP_CLIENT']),
-    start: (env) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
+    start: (env) => lazy.statsdFromEnv().startStatsdFromEnv(env) },
+  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (env) => isTruthy(env['AWS_CSM_ENABLED']),
+    start: (env) => lazy.csmFromEnv().startCsmFromEnv(env) },
+  { name: 'http client monitor', roles: ['report', 'cluster-worker', 'thread'], wanted: (env) => isTruthy(env['HMETRICS_HTTP_CLIENT']),
+    start: (env) => lazy.httpMonitorFromEnv().startHttpMonitorFromEnv(env) },
   { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (env) => isSet(env['HMETRICS_PROMETHEUS_LISTEN']),
-    start: (env) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
+    start: (env) => void lazy.prometheusFromEnv().startPrometheusFromEnv(env) },
 ];
 
-const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');
+const loadOtlp = (): typeof import('./otlp/from-env.js') => lazy.otlpFromEnv();
 
 
 function startAreas(env: NodeJS.ProcessEnv, role: Role): void {
@@ -98,7 +100,7 @@ export function autostart(env: NodeJS.ProcessEnv = process.env): Supervisor | un
   // The story is the reporting process's to tell (or why nothing starts, when nothing is asked);
   // a package manager, a thread or a cluster worker says its one line instead.
   const nothingAsked = !endpoint && !otlp && !anyArea;
-  if ((role.kind === 'report' || nothingAsked) && debugEnabled(env)) (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env);
+  if ((role.kind === 'report' || nothingAsked) && debugEnabled(env)) lazy.startStory().tellStartStory(env);
   if (role.kind === 'silent') return undefined;
   startAreas(env, role);
   if ((!endpoint && !otlp) || role.kind === 'thread') return undefined;

@@ -1,9 +1,9 @@
-import { load } from '#load';
+import { lazy } from './lazy.js';
 import { debug } from './debug.js';
 import type { report as reportFunction, ReportOptions } from './report.js';
 
 // The loop's modules load at the loop's first turn, not at import (startup cost of onload).
-const loadReport = (): typeof import('./report.js') => load('./report.js') as typeof import('./report.js');
+const loadReport = (): typeof import('./report.js') => lazy.report();
 
 /** Restart backoff: 10 s steps, capped, reset after a long healthy run. */
 export const BACKOFF = { step: 10_000, max: 300_000, healthyRun: 300_000 } as const;

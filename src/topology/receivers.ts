@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { builtin } from '../lazy.js';
 import { debug } from '../debug.js';
 import { shared } from '../global-state.js';
 import type { Aggregator } from '../metrics/aggregator.js';
@@ -36,7 +36,7 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
     const threads = new ThreadReceiver(aggregator);
     receivers.threads = threads;
     const cluster = process.env[PRIMARY_ENV] === String(process.pid)
-      ? new ClusterReceiver(aggregator, load('node:cluster') as import('node:cluster').Cluster, 3 * interval)
+      ? new ClusterReceiver(aggregator, builtin('node:cluster'), 3 * interval)
       : undefined;
     aggregator.addPullSource((target) => {
       threads.pull(target);
