@@ -9,9 +9,10 @@
 // - src/lazy.ts: each `load('./x.js') as typeof import('./x.js')` becomes `require('./x.js')`,
 //   a static specifier esbuild follows; the module is bundled and its code runs at first use.
 //   The two paths of an entry must agree, or the build fails.
-// - In the ESM bundles, every built-in (`node:http` …) is read through
-//   `process.getBuiltinModule()` in a wrapper that runs with its importer: a static import
-//   would be hoisted to the top of the one file and load in every process.
+// - Every built-in (`node:http` …) is read through
+//   `process.getBuiltinModule()` (ESM) or `require()` (CommonJS) in a wrapper that runs with
+//   its importer: in ESM a static import would be hoisted to the top of the one file and load
+//   in every process; in CommonJS a dynamic `import()` would fail inside Jest.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -43,21 +44,27 @@ const lazyTable = {
 
 const BUILTINS = new Set(builtinModules);
 
-/** Built-ins read at first use through process.getBuiltinModule (ESM bundles only). */
-const lazyBuiltins = {
+/**
+ * Built-ins read at first use, by whichever module needs them first: through
+ * process.getBuiltinModule in the ESM bundles, through require() in the CommonJS ones (where
+ * a dynamic `import()` left as is fails inside Jest's sandbox without --experimental-vm-modules).
+ */
+const lazyBuiltins = (format) => ({
   name: 'hmetrics-lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+    b.onResolve({ filter: /^[a-z_:/]+$/, namespace: 'file' }, (args) => {
       const id = args.path.replace(/^node:/, '');
       if (!BUILTINS.has(id)) return undefined;
       return { path: `node:${id}`, namespace: 'builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      contents: format === 'esm'
+        ? `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`
+        : `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
   },
-};
+});
 
 const entries = { index: 'src/index.ts', onload: 'onload/index.ts' };
 const common = {
@@ -72,7 +79,7 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: entries, format: 'esm', outdir: 'dist/bundle', outExtension: { '.js': '.mjs' }, plugins: [lazyTable, lazyBuiltins] }),
-  build({ ...common, entryPoints: entries, format: 'cjs', outdir: 'dist/bundle', outExtension: { '.js': '.cjs' }, plugins: [lazyTable] }),
-  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'esm', outdir: 'dist/bundle', outExtension: { '.js': '.mjs' }, plugins: [lazyTable, lazyBuiltins] }),
+  build({ ...common, entryPoints: entries, format: 'esm', outdir: 'dist/bundle', outExtension: { '.js': '.mjs' }, plugins: [lazyTable, lazyBuiltins('esm')] }),
+  build({ ...common, entryPoints: entries, format: 'cjs', outdir: 'dist/bundle', outExtension: { '.js': '.cjs' }, plugins: [lazyTable, lazyBuiltins('cjs')] }),
+  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'esm', outdir: 'dist/bundle', outExtension: { '.js': '.mjs' }, plugins: [lazyTable, lazyBuiltins('esm')] }),
 ]);
