@@ -5,7 +5,9 @@
  * script (load perf_hooks and http, make one POST). Variants rotated every round; medians with
  * the interquartile range; ratios against prom-client.
  *
- *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--tarball hmetrics-x.tgz]
+ *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--tarball a.tgz] [--before b.tgz]
+ *
+ * `--before` adds each onload case run on a second tarball (an earlier build) in the same rounds.
  *
  * CPU and peak RSS are read inside the child in an `exit` listener a `--require` installs first
  * (`process.cpuUsage()`, `resourceUsage().maxRSS`), so they include onload's final delivery at
@@ -40,7 +42,7 @@ process.once('beforeExit', async () => { ${post(url, 'await client.register.metr
   'floor.cjs': `require('node:perf_hooks').monitorEventLoopDelay; ${post(url, "JSON.stringify({ counters: {}, gauges: {} })")}`,
 });
 
-interface Variant { readonly label: string; readonly args: readonly string[]; readonly env?: Record<string, string> }
+interface Variant { readonly label: string; readonly args: readonly string[]; readonly env?: Record<string, string>; readonly cwd?: string }
 const onload = ['--import', 'hmetrics/onload', '-e', '1'];
 const variants: Variant[] = [
   { label: 'bare `node -e 1`', args: ['-e', '1'] },
@@ -52,13 +54,20 @@ const variants: Variant[] = [
   { label: 'onload, OTLP endpoint refusing', args: onload, env: { OTEL_EXPORTER_OTLP_ENDPOINT: refused } },
   { label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' } },
 ];
+const beforeTarball = argument('--before');
+const before = beforeTarball === undefined ? undefined : installedProject({ 'measure.cjs': MEASURE }, beforeTarball);
+if (before !== undefined) {
+  for (const variant of variants.filter((v) => v.label.startsWith('onload'))) {
+    variants.push({ ...variant, label: `${variant.label} — before`, cwd: before.dir });
+  }
+}
 
 interface Run { readonly cpu: number; readonly wall: number; readonly rss: number }
 function runOnce(variant: Variant): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(process.execPath, ['--require', './measure.cjs', ...variant.args], {
-      cwd: project.dir, env: { PATH: process.env['PATH'] ?? '', ...variant.env }, stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: variant.cwd ?? project.dir, env: { PATH: process.env['PATH'] ?? '', ...variant.env }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -81,6 +90,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 server.close();
 project.remove();
+before?.remove();
 
 const bare = runs[0]!;
 const PEER = 2;

@@ -75,6 +75,10 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   legalComments: 'none',
+  // Whitespace and syntax only: names stay readable in stack traces (measured: ~1 ms less CPU
+  // at startup than unminified, from parsing half the bytes).
+  minifyWhitespace: true,
+  minifySyntax: true,
   tsconfig: 'tsconfig.json',
 };
 
