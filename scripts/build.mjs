@@ -79,6 +79,8 @@ const common = {
   // at startup than unminified, from parsing half the bytes).
   minifyWhitespace: true,
   minifySyntax: true,
+  // Class and function names are API (error names, `new.target.name`): never renamed.
+  keepNames: true,
   tsconfig: 'tsconfig.json',
 };
 
