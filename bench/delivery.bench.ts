@@ -4,7 +4,10 @@
  * `node:http` POST of the same body and the same request bytes on a raw socket, each in a
  * child process making `--posts` sequential deliveries to a loopback server in this process.
  *
- *   npm run build && node dist/bench/delivery.bench.js [--rounds 7] [--posts 400]
+ *   npm run build && node dist/bench/delivery.bench.js [--rounds 7] [--posts 400] [--before <root>]
+ *
+ * `--before`: the package root of an earlier build (its dist/src); its HerokuSink and
+ * HttpPoster run in the same rounds.
  *
  * Variants rotate every round; medians with the interquartile range, in µs of CPU per delivery,
  * after 50 unmeasured deliveries (the first loads node:http and compiles the path).
@@ -23,7 +26,8 @@ server.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
 const url = `http://127.0.0.1:${port}/metrics`;
-const src = (path: string): string => JSON.stringify(pathToFileURL(`${ROOT}dist/src/${path}`).href);
+const src = (path: string, root = ROOT): string => JSON.stringify(pathToFileURL(`${root}dist/src/${path}`).href);
+const BEFORE = argument('--before');
 
 const SETUP = `
 const { Aggregator } = await import(${src('metrics/aggregator.js')});
@@ -63,6 +67,13 @@ let waiting;
 socket.on('data', (chunk) => { if (chunk.includes('\\r\\n\\r\\n')) waiting?.(); });
 const deliver = () => new Promise((resolve) => { waiting = resolve; socket.write('POST /metrics HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\nMeasurements-Time: ' + new Date().toISOString() + '\\r\\n\\r\\n' + body); });` },
 ];
+if (BEFORE !== undefined) {
+  const root = BEFORE.endsWith('/') ? BEFORE : `${BEFORE}/`;
+  variants.push(
+    { label: 'before: HerokuSink.deliver', deliver: variants[0]!.deliver.replace(src('sinks/heroku.js'), src('sinks/heroku.js', root)) },
+    { label: 'before: HttpPoster.post', deliver: variants[1]!.deliver.replace(src('transport/http.js'), src('transport/http.js', root)) },
+  );
+}
 
 function runOnce(variant: { label: string; deliver: string }): Promise<number> {
   const code = `${SETUP}${variant.deliver}

@@ -9,7 +9,8 @@
  * stays monomorphic and the op is inlined as it would be in an app's own hot loop; one shared
  * loop calling every op through one call site measured the megamorphic dispatch, not the op),
  * warmed for ~300 ms before measuring; each round times a batch sized to ~20 ms per
- * implementation; the table shows the median ns/op over the rounds. Bytes: after a forced GC, heap growth over a batch of 100 000 calls,
+ * implementation; the table shows the median ns/op over the rounds, in CPU time (`process.cpuUsage()`, µs resolution over ~20 ms
+ * batches). Bytes: after a forced GC, heap growth over a batch of 100 000 calls,
  * median of 9 batches after an unmeasured one (a batch a GC interrupted reads negative and is
  * is discarded; JIT work shows up as occasional non-zero batches, which the median ignores).
  * Targets: ≤ 0.5× prom-client, ≤ 0.1× hot-shots, 0 bytes per op.
@@ -55,13 +56,15 @@ const emptyCall: Op = () => undefined;
 
 type Loop = (n: number) => number;
 const loops = new Map<Op, Loop>();
-const now = (): bigint => process.hrtime.bigint();
+// CPU time, not wall time: on a shared machine a batch the scheduler preempts reads as slow in
+// wall time (medians swung 7× between cases); its CPU time does not include the preemption.
+const now = (): number => { const used = process.cpuUsage(); return (used.user + used.system) * 1000; };
 /** A timing loop of its own for `op`: ns per call over `n` calls. */
 function loopFor(op: Op): Loop {
   let loop = loops.get(op);
   if (loop === undefined) {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fresh function, so a fresh call site
-    loop = new Function('op', 'now', 'return function loop(n) { const start = now(); for (let i = 0; i < n; i++) op(i); return Number(now() - start) / n; };')(op, now) as Loop;
+    loop = new Function('op', 'now', 'return function loop(n) { const start = now(); for (let i = 0; i < n; i++) op(i); return (now() - start) / n; };')(op, now) as Loop;
     loops.set(op, loop);
   }
   return loop;
