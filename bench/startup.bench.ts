@@ -1,90 +1,115 @@
 /**
- * Startup cost: wall time and RSS of a process that loads hmetrics' onload entry, vs bare node
- * and vs prom-client with its default metrics. Variants alternate (order rotated every round),
- * many repetitions, medians.
+ * Startup cost as a user pays it, on the package installed from its tarball: CPU time, wall time
+ * and peak RSS of whole processes, each over bare `node -e 1`, for onload with each endpoint
+ * configured, against prom-client's `collectDefaultMetrics()` plus one POST at exit and a floor
+ * script (load perf_hooks and http, make one POST). Variants rotated every round; medians with
+ * the interquartile range; ratios against prom-client.
  *
- *   npm run build && node dist/bench/startup.bench.js
+ *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--tarball a.tgz] [--before b.tgz]
  *
- * Wall time is spawn to exit as the parent sees it. RSS is read inside the child, in an exit
- * handler, so it includes everything the variant loaded and started.
+ * `--before` adds each onload case run on a second tarball (an earlier build) in the same rounds.
+ *
+ * CPU and peak RSS are read inside the child in an `exit` listener a `--require` installs first
+ * (`process.cpuUsage()`, `resourceUsage().maxRSS`), so they include onload's final delivery at
+ * exit; wall time is spawn to exit as the parent sees it. Every POST goes to a loopback server
+ * in this process that answers 200 at once.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { argument, installedProject, median, quartiles } from './helpers/installed.js';
 
-const ROUNDS = process.argv.includes('--quick') ? 8 : 30;
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// On stderr with a marker: the log sink may print on stdout.
-const PRINT_RSS = "process.on('exit', () => process.stderr.write('RSS=' + process.memoryUsage.rss() + '\\n'));";
+const ROUNDS = Number(argument('--rounds') ?? 30);
 
-interface Variant {
-  readonly label: string;
-  readonly args: readonly string[];
-  readonly env?: Record<string, string>;
-}
+const MEASURE = `process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('\\nM=' + (c.user + c.system) + ',' + process.resourceUsage().maxRSS + '\\n'); });\n`;
+const post = (url: string, body: string): string =>
+  `const req = require('node:http').request(${JSON.stringify(url)}, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => res.resume()); req.end(${body});`;
 
+const server: Server = createServer((req, res) => { req.resume(); req.on('end', () => res.end()); });
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+// A port nothing listens on: the OTLP collector that refuses.
+const closed = createServer();
+await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+const project = installedProject({
+  'measure.cjs': MEASURE,
+  'prom.cjs': `const client = require('prom-client'); client.collectDefaultMetrics();
+process.once('beforeExit', async () => { ${post(url, 'await client.register.metrics()')} });`,
+  'floor.cjs': `require('node:perf_hooks').monitorEventLoopDelay; ${post(url, "JSON.stringify({ counters: {}, gauges: {} })")}`,
+});
+
+interface Variant { readonly label: string; readonly args: readonly string[]; readonly env?: Record<string, string>; readonly cwd?: string }
+const onload = ['--import', 'hmetrics/onload', '-e', '1'];
 const variants: Variant[] = [
-  { label: 'bare `node -e 0`', args: ['-e', `${PRINT_RSS} 0`] },
-  // The floor any `--import` pays: the ESM loader itself, for an empty module.
-  { label: '`--import` of an empty module (reference)', args: ['--import', 'data:text/javascript,', '-e', `${PRINT_RSS} 0`] },
-  { label: '`--import hmetrics/onload`, no env (stays idle)', args: ['--import', 'hmetrics/onload', '-e', `${PRINT_RSS} 0`] },
-  {
-    label: '`--import hmetrics/onload`, `HMETRICS_URL=log:` (starts reporting)',
-    args: ['--import', 'hmetrics/onload', '-e', `${PRINT_RSS} 0`],
-    env: { HMETRICS_URL: 'log:' },
-  },
-  { label: "prom-client: `require('prom-client').collectDefaultMetrics()`", args: ['-e', `${PRINT_RSS} require('prom-client').collectDefaultMetrics()`] },
+  { label: 'bare `node -e 1`', args: ['-e', '1'] },
+  { label: 'floor: perf_hooks + http, one POST', args: ['floor.cjs'] },
+  { label: 'prom-client `collectDefaultMetrics()` + one POST at exit', args: ['prom.cjs'] },
+  { label: 'onload, nothing configured', args: onload },
+  { label: 'onload, `HEROKU_METRICS_URL` (a dyno)', args: onload, env: { HEROKU_METRICS_URL: url } },
+  { label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' } },
+  { label: 'onload, OTLP endpoint refusing', args: onload, env: { OTEL_EXPORTER_OTLP_ENDPOINT: refused } },
+  { label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' } },
 ];
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-function runOnce(variant: Variant): { ms: number; rss: number } {
-  const start = performance.now();
-  const result = spawnSync(process.execPath, [...variant.args], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...variant.env },
-    encoding: 'utf8',
-  });
-  const ms = performance.now() - start;
-  const rss = /RSS=(\d+)/.exec(result.stderr)?.[1];
-  if (result.status !== 0 || rss === undefined) {
-    throw new Error(`${variant.label} failed (${result.status}): ${result.stderr}`);
+const beforeTarball = argument('--before');
+const before = beforeTarball === undefined ? undefined : installedProject({ 'measure.cjs': MEASURE }, beforeTarball);
+if (before !== undefined) {
+  for (const variant of variants.filter((v) => v.label.startsWith('onload'))) {
+    variants.push({ ...variant, label: `${variant.label} — before`, cwd: before.dir });
   }
-  return { ms, rss: Number(rss) };
 }
 
-const times = variants.map(() => [] as number[]);
-const rss = variants.map(() => [] as number[]);
-for (const variant of variants) runOnce(variant); // warm the file cache
+interface Run { readonly cpu: number; readonly wall: number; readonly rss: number }
+function runOnce(variant: Variant): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, ['--require', './measure.cjs', ...variant.args], {
+      cwd: variant.cwd ?? project.dir, env: { PATH: process.env['PATH'] ?? '', ...variant.env }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('close', (code) => {
+      const wall = performance.now() - start;
+      const match = /M=(\d+),(\d+)/.exec(stderr);
+      if (code !== 0 || match === null) reject(new Error(`${variant.label} failed (${code}): ${stderr}`));
+      else resolve({ cpu: Number(match[1]) / 1000, wall, rss: Number(match[2]) / 1024 });
+    });
+  });
+}
+
+const runs = variants.map((): Run[] => []);
+for (const variant of variants) await runOnce(variant); // warm the file cache
 for (let round = 0; round < ROUNDS; round++) {
   for (let k = 0; k < variants.length; k++) {
     const i = (round + k) % variants.length;
-    const { ms, rss: bytes } = runOnce(variants[i]!);
-    times[i]!.push(ms);
-    rss[i]!.push(bytes);
+    runs[i]!.push(await runOnce(variants[i]!));
   }
 }
+server.close();
+project.remove();
+before?.remove();
 
-const baseMs = median(times[0]!);
-const baseRss = median(rss[0]!);
-const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
-const signed = (n: number, digits: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(digits)}`;
-console.log(`node ${process.version}; ${ROUNDS} rounds, variants alternated, medians\n`);
-console.log('| process | wall time (ms) | vs bare node | RSS at exit (MB) | vs bare node |');
-console.log('|---|---|---|---|---|');
-variants.forEach((variant, i) => {
-  const ms = median(times[i]!);
-  const bytes = median(rss[i]!);
-  const delta = i === 0 ? '—' : `${signed(ms - baseMs, 1)} ms (${(ms / baseMs).toFixed(2)}×)`;
-  const deltaRss = i === 0 ? '—' : `${signed((bytes - baseRss) / 1024 / 1024, 1)} MB (${(bytes / baseRss).toFixed(2)}×)`;
-  console.log(`| ${variant.label} | ${ms.toFixed(1)} | ${delta} | ${mb(bytes)} | ${deltaRss} |`);
-});
-const ours = [2, 3];
-const worstMs = Math.max(...ours.map((i) => median(times[i]!))) - baseMs;
-const worstRss = (Math.max(...ours.map((i) => median(rss[i]!))) - baseRss) / 1024 / 1024;
-console.log(`\ntargets ≤ +15 ms and ≤ +3 MB over bare node: ${worstMs <= 15 ? 'met' : 'NOT met'} (${signed(worstMs, 1)} ms), `
-  + `${worstRss <= 3 ? 'met' : 'NOT met'} (${signed(worstRss, 1)} MB)`);
+const bare = runs[0]!;
+const PEER = 2;
+const added = (i: number, key: keyof Run): number[] => {
+  const base = median(bare.map((run) => run[key]));
+  return runs[i]!.map((run) => run[key] - base);
+};
+const show = (values: number[], digits: number): string => {
+  const [low, high] = quartiles(values);
+  return `${median(values) >= 0 ? '+' : ''}${median(values).toFixed(digits)} (${low.toFixed(digits)}…${high.toFixed(digits)})`;
+};
+console.log(`node ${process.version}; ${ROUNDS} rounds, variants rotated; medians over bare node (interquartile range)\n`);
+console.log(`bare \`node -e 1\`: ${median(bare.map((r) => r.cpu)).toFixed(1)} ms CPU, ${median(bare.map((r) => r.wall)).toFixed(1)} ms wall, ${median(bare.map((r) => r.rss)).toFixed(1)} MB peak RSS\n`);
+console.log('| case | added CPU (ms) | added wall (ms) | added peak RSS (MB) | CPU vs prom-client | wall vs prom-client |');
+console.log('|---|---|---|---|---|---|');
+const peerCpu = median(added(PEER, 'cpu'));
+const peerWall = median(added(PEER, 'wall'));
+for (let i = 1; i < variants.length; i++) {
+  const cpu = added(i, 'cpu');
+  const wall = added(i, 'wall');
+  console.log(`| ${variants[i]!.label} | ${show(cpu, 1)} | ${show(wall, 1)} | ${show(added(i, 'rss'), 1)} | ${(median(cpu) / peerCpu).toFixed(2)}× | ${(median(wall) / peerWall).toFixed(2)}× |`);
+}

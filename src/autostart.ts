@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { lazy } from './lazy.js';
 import { readConfig, type Config } from './config/read.js';
 import { debug, debugEnabled, resetDebug } from './debug.js';
 import { shared } from './global-state.js';
@@ -26,18 +26,20 @@ const AREAS: readonly {
   start(env: NodeJS.ProcessEnv): void;
 }[] = [
   { name: 'telemetry', roles: ['report'], wanted: (config) => config.areas.telemetry,
-    start: (env) => (load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js')).startTelemetryFromEnv(env) },
+    start: (env) => lazy.telemetryFromEnv().startTelemetryFromEnv(env) },
   { name: 'statsd', roles: ['report'], wanted: (config) => config.areas.statsd,
-    start: (env) => (load('./statsd/from-env.js') as typeof import('./statsd/from-env.js')).startStatsdFromEnv(env) },
-  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (config) => config.areas.csm || config.areas.httpClient,
-    start: (env) => (load('./csm/from-env.js') as typeof import('./csm/from-env.js')).startCsmFromEnv(env) },
+    start: (env) => lazy.statsdFromEnv().startStatsdFromEnv(env) },
+  { name: 'csm', roles: ['report', 'cluster-worker', 'thread'], wanted: (config) => config.areas.csm,
+    start: (env) => lazy.csmFromEnv().startCsmFromEnv(env) },
+  { name: 'http client monitor', roles: ['report', 'cluster-worker', 'thread'], wanted: (config) => config.areas.httpClient,
+    start: (env) => lazy.httpMonitorFromEnv().startHttpMonitorFromEnv(env) },
   { name: 'prometheus', roles: ['report', 'cluster-worker'], wanted: (config) => config.areas.prometheus,
-    start: (env) => void (load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js')).startPrometheusFromEnv(env) },
+    start: (env) => void lazy.prometheusFromEnv().startPrometheusFromEnv(env) },
   { name: 'http-server', roles: ['report', 'cluster-worker', 'thread'], wanted: (config) => config.areas.httpServer,
-    start: (env) => (load('./http-server/from-env.js') as typeof import('./http-server/from-env.js')).startHttpServerFromEnv(env) },
+    start: (env) => lazy.httpServerFromEnv().startHttpServerFromEnv(env) },
 ];
 
-const loadOtlp = (): typeof import('./otlp/from-env.js') => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js');
+const loadOtlp = (): typeof import('./otlp/from-env.js') => lazy.otlpFromEnv();
 
 
 function startAreas(env: NodeJS.ProcessEnv, config: Config, role: Role): void {
@@ -78,7 +80,7 @@ export function autostart(env: NodeJS.ProcessEnv): Supervisor | undefined {
   // a package manager, a thread or a cluster worker says its one line instead.
   const nothingAsked = !endpoint && !otlp && !anyArea;
   const told = (role.kind === 'report' || nothingAsked) && debugEnabled(env)
-    ? (load('./start-story.js') as typeof import('./start-story.js')).tellStartStory(env, config)
+    ? lazy.startStory().tellStartStory(env, config)
     : undefined;
   if (role.kind === 'silent') return undefined;
   startAreas(env, config, role);

@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import { debug } from './debug.js';
-import { load } from '#load';
+import { lazy } from './lazy.js';
 import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
 import { shared } from './global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
@@ -92,7 +92,7 @@ export async function report(
   let httpServer: typeof import('./http-server/monitor.js') | undefined;
   try {
     // Loaded only when asked, as onload's areas are.
-    if (options.httpServer) httpServer = load('./http-server/monitor.js') as typeof import('./http-server/monitor.js');
+    if (options.httpServer) httpServer = lazy.httpServerMonitor();
     httpServer?.enableHttpServerMonitor({ aggregator: settings.aggregator, ...(options.httpServer === true ? {} : options.httpServer) });
     // Worker threads and cluster workers feed the process aggregator (docs/topology.md).
     const ownsProcess = settings.aggregator === processAggregator;

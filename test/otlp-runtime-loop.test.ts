@@ -1,7 +1,7 @@
 /** The runtime-only OTLP loop onload runs beside a report loop. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { AlreadyStarted, isReporting, processAggregator } from 'hmetrics';
+import { AlreadyStarted, isReporting, processAggregator } from '../src/index.js'; // the copy the code under test throws from
 import { runtimeExportLoop } from '../src/otlp/runtime-loop.js';
 import { OtlpReceiver, type ReceivedExport } from './helpers/otlp-receiver.js';
 import { until } from './helpers/wait.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, mock, test } from 'node:test';
-import { Aggregator, DeliveryFailed, InvalidOption, type Snapshot } from 'hmetrics';
+import { Aggregator, DeliveryFailed, InvalidOption, type Snapshot } from '../src/index.js'; // the copy the code under test throws from
 import { carryOver } from './helpers/carry.js';
 import { OtlpExportRejected } from '../src/otlp/errors.js';
 import type { OtlpOptions } from '../src/otlp/options.js';

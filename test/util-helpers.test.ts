@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { InvalidOption } from 'hmetrics';
+import { InvalidOption } from '../src/index.js'; // the copy the code under test throws from
 import { checkInteger, describeValue } from '../src/util/check.js';
 import { bracketHost, udpFamily, unbracketHost } from '../src/util/ipv6.js';
 import { sleep, withTimeout } from '../src/util/time.js';

@@ -1,6 +1,5 @@
 import { debug, isTruthy } from '../debug.js';
 import { addressWithDefaults } from './address.js';
-import { enableHttpClientMonitor } from '../http-monitor/monitor.js';
 import { start } from './reporter.js';
 
 /**
@@ -8,7 +7,6 @@ import { start } from './reporter.js';
  * - `AWS_CSM_ENABLED` truthy → the CSM reporter, at `AWS_CSM_HOST` (default 127.0.0.1) and
  *   `AWS_CSM_PORT` (default 31000), with `AWS_CSM_CLIENT_ID` (default empty). The app then
  *   instruments its clients with `csm.get()?.injectHandlers(client)`.
- * - `HMETRICS_HTTP_CLIENT` truthy → the outgoing-HTTP monitor.
  * Never throws: a bad variable is reported through the debug log and that part stays off.
  */
 export function startCsmFromEnv(env: NodeJS.ProcessEnv): void {
@@ -20,13 +18,5 @@ export function startCsmFromEnv(env: NodeJS.ProcessEnv): void {
     }
   } catch (error) {
     debug(`csm not started: ${(error as Error).message}`);
-  }
-  try {
-    if (isTruthy(env['HMETRICS_HTTP_CLIENT'])) {
-      enableHttpClientMonitor();
-      debug('http client monitor enabled');
-    }
-  } catch (error) {
-    debug(`http client monitor not enabled: ${(error as Error).message}`);
   }
 }

@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { lazy } from '../lazy.js';
 import { HerokuMetricsURLUnset, InvalidEndpoint } from '../errors.js';
 import { missingSchemeHint } from '../config/endpoint.js';
 import { redactEndpoint } from '../redact.js';
@@ -6,16 +6,16 @@ import type { Sink, SinkOptions } from './sink.js';
 
 // A sink's modules load only when an endpoint uses its scheme (startup cost of onload).
 const heroku = (url: URL, options: SinkOptions): Sink =>
-  new (load('./sinks/heroku.js') as typeof import('./heroku.js')).HerokuSink(url, options);
+  new (lazy.herokuSink().HerokuSink)(url, options);
 
 /** The schemes a sink speaks, and the sink each one builds. */
 const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
   'http:': heroku,
   'https:': heroku,
-  'udp:': (url, options) => new (load('./sinks/statsd.js') as typeof import('./statsd.js')).StatsdSink(url, options),
-  'log:': (_url, options) => new (load('./sinks/log.js') as typeof import('./log.js')).LogSink(options),
-  'otlp+http:': (url, options) => new (load('./otlp/sink.js') as typeof import('../otlp/sink.js')).OtlpSink(url, options),
-  'otlp+https:': (url, options) => new (load('./otlp/sink.js') as typeof import('../otlp/sink.js')).OtlpSink(url, options),
+  'udp:': (url, options) => new (lazy.statsdSink().StatsdSink)(url, options),
+  'log:': (_url, options) => new (lazy.logSink().LogSink)(options),
+  'otlp+http:': (url, options) => new (lazy.otlpSink().OtlpSink)(url, options),
+  'otlp+https:': (url, options) => new (lazy.otlpSink().OtlpSink)(url, options),
 };
 
 /**

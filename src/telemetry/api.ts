@@ -4,7 +4,7 @@ import { redactEndpoint } from '../redact.js';
 import { checkDuration } from '../config/check-duration.js';
 import { checkInteger, describeValue } from '../util/check.js';
 import { BUFFER_DEFAULTS, TelemetryBuffer } from './buffer.js';
-import { load } from '#load';
+import { lazy } from '../lazy.js';
 import { shared } from '../global-state.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
 import type { Emitter, EmitterOptions } from './emitter.js';
@@ -173,7 +173,7 @@ export function startEmitting(endpoint: string, options: EmitterOptions = {}): v
   };
   // The emitter and its HTTP client load only now: `import 'hmetrics/onload'` re-exports this
   // module, and most processes never emit (each module loaded costs startup time).
-  const { Emitter: EmitterClass } = load('./telemetry/emitter.js') as typeof import('./emitter.js');
+  const { Emitter: EmitterClass } = lazy.telemetryEmitter();
   state.emitter = new EmitterClass(url, state.instanceId, buffer, (error) => reportError(error), settings);
   state.emitter.start();
   debug(`telemetry: emitting to ${state.emitter.label} as ${state.instanceId}`);

@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { lazy } from '../lazy.js';
 
 const encoder = new TextEncoder();
 const NOTHING = new Uint8Array(0);
@@ -15,9 +15,9 @@ function toBytes(input: unknown): Uint8Array {
 /** Loaded only on a refusal: onload re-exports this module and must stay cheap to import. */
 function refuse(input: unknown): Uint8Array {
   try {
-    const { processAggregator } = load('./metrics/aggregator.js') as typeof import('../metrics/aggregator.js');
-    const { RefusedMetric } = load('./metrics/names.js') as typeof import('../metrics/names.js');
-    const { safeDescribe, tellRefusal } = load('./metrics/refusals.js') as typeof import('../metrics/refusals.js');
+    const { processAggregator } = lazy.aggregator();
+    const { RefusedMetric } = lazy.metricNames();
+    const { safeDescribe, tellRefusal } = lazy.refusals();
     processAggregator.count(RefusedMetric.invalid, 1);
     tellRefusal('fastHash', input, `expected a string or a Uint8Array, got ${safeDescribe(input)}`);
   } catch {

@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { lazy } from '../lazy.js';
 import type * as Api from './api.js';
 
 /**
@@ -11,7 +11,7 @@ import type * as Api from './api.js';
  */
 let api: typeof Api | undefined;
 function real(): typeof Api {
-  return (api ??= load('./telemetry/api.js') as typeof Api);
+  return (api ??= lazy.telemetryApi());
 }
 
 // The recording functions never throw into the app, even if loading the buffer failed (the

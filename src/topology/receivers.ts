@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { builtin } from '../lazy.js';
 import { debug } from '../debug.js';
 import { shared } from '../global-state.js';
 import type { Aggregator } from '../metrics/aggregator.js';
@@ -46,15 +46,33 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
   try {
     const threads = new ThreadReceiver(aggregator);
     receivers.threads = threads;
-    const cluster = processEnv()[PRIMARY_ENV] === String(process.pid)
-      ? new ClusterReceiver(aggregator, load('node:cluster') as import('node:cluster').Cluster, 3 * interval)
-      : undefined;
-    if (cluster !== undefined) receivers.cluster = cluster;
+    const primary = processEnv()[PRIMARY_ENV] === String(process.pid);
+    let cluster: ClusterReceiver | undefined;
+    const attachCluster = (): void => {
+      if (primary && cluster === undefined && appLoadedCluster()) {
+        cluster = new ClusterReceiver(aggregator, builtin('node:cluster'), 3 * interval);
+      }
+    };
+    attachCluster();
     aggregator.addPullSource((target) => {
       threads.pull(target);
+      attachCluster();
       cluster?.pull(target);
     });
   } catch (error) {
     debug(`worker figures will not be merged: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Whether the app has loaded `node:cluster`: only then can this process be a primary with
+ * workers. Loading it ourselves in every reporting process cost a dozen modules (cluster pulls
+ * in child_process, dgram and net) and about 1 ms of CPU at startup. An app imports cluster
+ * before it forks, normally at its top, before the loop's first turn; one that loads it later
+ * is attached at the next interval's end, before its workers' first snapshot (sent one
+ * interval after they start). Where Node has no `moduleLoadList`, cluster loads as before.
+ */
+function appLoadedCluster(): boolean {
+  const loaded = (process as { moduleLoadList?: unknown }).moduleLoadList;
+  return !Array.isArray(loaded) || loaded.includes('NativeModule cluster');
 }

@@ -1,4 +1,4 @@
-import { load } from '#load';
+import { builtin, lazy } from '../lazy.js';
 import { debug } from '../debug.js';
 import { herokuCollectorConflict } from './heroku-collector.js';
 import { currentFacts, decideRole, PRIMARY_ENV } from './role.js';
@@ -27,8 +27,8 @@ export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: 
   if (!endpoint && !anyArea && !otlp) return { kind: 'silent' };
   let role: ReturnType<typeof decideRole> = { kind: 'report' };
   try {
-    const { isMainThread } = load('node:worker_threads') as typeof import('node:worker_threads');
-    role = decideRole(currentFacts(isMainThread, env, () => (load('node:cluster') as import('node:cluster').Cluster).isWorker));
+    const { isMainThread } = builtin('node:worker_threads');
+    role = decideRole(currentFacts(isMainThread, env, () => builtin('node:cluster').isWorker));
   } catch (error) {
     debug(`topology unknown, reporting from this process: ${(error as Error).message}`);
   }
@@ -38,14 +38,14 @@ export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: 
       return role;
     case 'thread':
       debug('worker thread: its figures go to the main thread\'s report');
-      (load('./topology/thread-forwarder.js') as typeof import('./thread-forwarder.js')).forwardThreadFigures();
+      lazy.threadForwarder().forwardThreadFigures();
       return role;
     case 'cluster-worker':
       debug(`cluster worker: sending snapshots to the primary (pid ${role.primaryPid})`);
       return {
         kind: 'cluster-worker',
         forward: (interval) =>
-          (load('./topology/cluster-forwarder.js') as typeof import('./cluster-forwarder.js')).forwardToPrimary({ interval }),
+          lazy.clusterForwarder().forwardToPrimary({ interval }),
       };
     case 'report':
       // OTLP pushes too: the primary exports for its workers, so it announces itself alike.

@@ -1,4 +1,5 @@
 import type { Agent, IncomingMessage } from 'node:http';
+import { urlToHttpOptions } from 'node:url';
 import { DeliveryFailed } from '../errors.js';
 import { redactEndpoint, scrubSecrets } from '../redact.js';
 
@@ -40,6 +41,8 @@ export class HttpPoster {
   #module: Promise<HttpModule> | undefined;
   #agent: Agent | undefined;
   #closed = false;
+  /** The last request target, parsed once: every interval posts to the same path. */
+  #target: { readonly path: string; readonly options: ReturnType<typeof urlToHttpOptions> } | undefined;
 
   constructor(url: URL) {
     this.#url = url;
@@ -50,7 +53,12 @@ export class HttpPoster {
     const http = await (this.#module ??= (this.#url.protocol === 'https:' ? import('node:https') : import('node:http')) as Promise<HttpModule>);
     if (this.#closed) throw new DeliveryFailed(this.label, 'sink closed');
     this.#agent ??= new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 1, timeout: 60_000 });
-    const target = new URL(path, this.#url);
+    if (this.#target?.path !== path) {
+      // Converted once, as http.request would convert a URL on every call (userinfo → auth,
+      // IPv6 brackets removed).
+      this.#target = { path, options: urlToHttpOptions(new URL(path, this.#url)) };
+    }
+    const target = this.#target.options;
     const maxBody = options.maxBody ?? 65_536;
     return new Promise<PostResponse>((resolve, reject) => {
       let settled = false;
@@ -73,7 +81,8 @@ export class HttpPoster {
         clearTimeout(timer);
         options.signal.removeEventListener('abort', onAbort);
       };
-      const request = http.request(target, {
+      const request = http.request({
+        ...target,
         method: 'POST',
         agent: this.#agent,
         headers: { ...options.headers, 'Content-Length': String(Buffer.byteLength(body)) },
@@ -91,8 +100,9 @@ export class HttpPoster {
           if (settled) return;
           settled = true;
           cleanup();
-          const bytes = Buffer.concat(chunks);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: bytes.toString('utf8'), bytes });
+          // Most answers are empty (Heroku's, statsd's): no copy and no decoding for them.
+          const bytes = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: bytes.length === 0 ? '' : bytes.toString('utf8'), bytes });
         });
       });
       (request as unknown as Record<symbol, boolean>)[OWN_REQUEST] = true;
@@ -109,6 +119,8 @@ export class HttpPoster {
     this.#agent?.destroy();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Library errors may quote the URL they failed on; keep the cause but not the secret. */
 function scrubCause(cause: unknown, url: URL): unknown {

@@ -22,7 +22,7 @@ function run(file: string, args: readonly string[], options: Parameters<typeof e
 }
 
 /** What `npm pack` reads from the worktree: the build inputs and the files it ships. */
-const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'src', 'onload', 'docs', 'examples', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'scripts', 'src', 'onload', 'docs', 'examples', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 
 /** The environment for npm and tsc children: the runner's, minus what `npm test` injects. */
 function cleanEnv(): NodeJS.ProcessEnv {

@@ -11,8 +11,8 @@ const JEST_TEST = `
 const http = require('node:http');
 
 test('require() resolves the CommonJS build', () => {
-  expect(require.resolve('hmetrics')).toMatch(/dist[\\\\/]cjs[\\\\/]src[\\\\/]index\\.js$/);
-  expect(require.resolve('hmetrics/onload')).toMatch(/dist[\\\\/]cjs[\\\\/]onload[\\\\/]index\\.js$/);
+  expect(require.resolve('hmetrics')).toMatch(/dist[\\\\/]bundle[\\\\/]index\\.cjs$/);
+  expect(require.resolve('hmetrics/onload')).toMatch(/dist[\\\\/]bundle[\\\\/]onload\\.cjs$/);
   const hmetrics = require('hmetrics');
   expect(typeof hmetrics.report).toBe('function');
   expect(hmetrics.isReporting()).toBe(false);

@@ -15,7 +15,7 @@ import { until } from '../helpers/wait.js';
 /** Records through the CommonJS copy while the ESM `hmetrics/onload` reports. */
 const CJS_APP = `
 const path = require('node:path');
-const cjs = require(path.join(__dirname, 'node_modules/hmetrics/dist/cjs/src/index.js'));
+const cjs = require(path.join(__dirname, 'node_modules/hmetrics/dist/bundle/index.cjs'));
 const esm = require('hmetrics');
 (async () => {
   while (!cjs.isReporting()) await new Promise((r) => setTimeout(r, 5));
@@ -99,7 +99,7 @@ describe('ESM and CommonJS copies in one process', { timeout: 120_000 }, () => {
   });
 
   test('an ESM app under the CommonJS onload (--require of the CommonJS build) is reported', async () => {
-    await runUntilCounted(['--require', `${dir}/node_modules/hmetrics/dist/cjs/onload/index.js`, 'esm-app.mjs'], 4);
+    await runUntilCounted(['--require', `${dir}/node_modules/hmetrics/dist/bundle/onload.cjs`, 'esm-app.mjs'], 4);
     assert.equal(endpoint.counterTotal('dual.hits'), 4);
   });
 

@@ -1,0 +1,49 @@
+import { load } from '#load';
+
+/**
+ * Every module hmetrics loads lazily, at first use instead of at import, in one table: each
+ * entry names its path once for the loader and once for its type, side by side, and
+ * test/lazy-table.test.ts loads every entry (a wrong path fails the suite, not a feature that
+ * then silently stays off). Paths are relative to `src/`. The published bundles
+ * (scripts/build.mjs) turn each `load('./x.js')` here into a static `require('./x.js')` that
+ * the bundler follows, so the code ships inside the one file per entry and still runs only at
+ * first use.
+ *
+ * @example
+ * lazy.report().report(signal, endpoint);
+ */
+export const lazy = {
+  report: () => load('./report.js') as typeof import('./report.js'),
+  startStory: () => load('./start-story.js') as typeof import('./start-story.js'),
+  telemetryApi: () => load('./telemetry/api.js') as typeof import('./telemetry/api.js'),
+  telemetryEmitter: () => load('./telemetry/emitter.js') as typeof import('./telemetry/emitter.js'),
+  telemetryFromEnv: () => load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js'),
+  statsdFromEnv: () => load('./statsd/from-env.js') as typeof import('./statsd/from-env.js'),
+  csmFromEnv: () => load('./csm/from-env.js') as typeof import('./csm/from-env.js'),
+  httpMonitorFromEnv: () => load('./http-monitor/from-env.js') as typeof import('./http-monitor/from-env.js'),
+  httpServerFromEnv: () => load('./http-server/from-env.js') as typeof import('./http-server/from-env.js'),
+  httpServerMonitor: () => load('./http-server/monitor.js') as typeof import('./http-server/monitor.js'),
+  prometheusFromEnv: () => load('./prometheus/from-env.js') as typeof import('./prometheus/from-env.js'),
+  otlpFromEnv: () => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js'),
+  otlpSink: () => load('./otlp/sink.js') as typeof import('./otlp/sink.js'),
+  herokuSink: () => load('./sinks/heroku.js') as typeof import('./sinks/heroku.js'),
+  statsdSink: () => load('./sinks/statsd.js') as typeof import('./sinks/statsd.js'),
+  logSink: () => load('./sinks/log.js') as typeof import('./sinks/log.js'),
+  threadForwarder: () => load('./topology/thread-forwarder.js') as typeof import('./topology/thread-forwarder.js'),
+  aggregator: () => load('./metrics/aggregator.js') as typeof import('./metrics/aggregator.js'),
+  metricNames: () => load('./metrics/names.js') as typeof import('./metrics/names.js'),
+  refusals: () => load('./metrics/refusals.js') as typeof import('./metrics/refusals.js'),
+  clusterForwarder: () => load('./topology/cluster-forwarder.js') as typeof import('./topology/cluster-forwarder.js'),
+} as const;
+
+/** The name of a lazily loaded module. */
+export type LazyName = keyof typeof lazy;
+
+/**
+ * A Node built-in, loaded at first use. `process.getBuiltinModule` (Node >= 20.16) rather than
+ * an import: in the ESM bundle a static import of a built-in is hoisted to the top of the one
+ * file, so every process would load it at startup.
+ */
+export function builtin<const Id extends 'node:cluster' | 'node:worker_threads'>(id: Id): Id extends 'node:cluster' ? typeof import('node:cluster').default : typeof import('node:worker_threads') {
+  return process.getBuiltinModule(id) as never;
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runNode } from './helpers/child.js';
+
+// What a reporting process loads: node:cluster (with child_process, dgram and net behind it)
+// only when the app itself loaded cluster, and the HTTP monitor without CSM's modules. Each
+// module is startup CPU and RSS (bench/startup.bench.ts).
+
+/** Waits for the first report (HMETRICS_URL=log: prints it on stdout), then prints the facts. */
+const AFTER_FIRST_REPORT = (extra: string) => `
+${extra}
+const { isReporting } = require('hmetrics');
+const wait = () => new Promise((r) => setTimeout(r, 20));
+(async () => {
+  while (!isReporting()) await wait();
+  await new Promise((r) => setTimeout(r, 1300));
+  const ours = Object.keys(require.cache).filter((file) => file.includes('/dist/') && !file.includes('/dist/test/'));
+  process.stderr.write('FACTS=' + JSON.stringify({
+    cluster: process.moduleLoadList.includes('NativeModule cluster'),
+    clusterListeners: process.moduleLoadList.includes('NativeModule cluster') ? require('node:cluster').listenerCount('message') : 0,
+    csm: ours.filter((file) => file.includes('/csm/')),
+    monitor: ours.filter((file) => file.includes('/http-monitor/')).length,
+  }) + '\\n');
+})();
+`;
+
+async function facts(args: string[], env: Record<string, string>): Promise<{ cluster: boolean; clusterListeners: number; csm: string[]; monitor: number; stdout: string }> {
+  const result = await runNode({ args, env: { HMETRICS_INTERVAL: '1000', ...env } });
+  const line = /FACTS=(.*)/.exec(result.stderr)?.[1];
+  assert.ok(line, result.stderr);
+  return { ...(JSON.parse(line) as { cluster: boolean; clusterListeners: number; csm: string[]; monitor: number }), stdout: result.stdout };
+}
+
+test('a reporting process that never forks does not load node:cluster', async () => {
+  const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:' });
+  assert.match(run.stdout, /node\.gc\.collections/, 'it reported');
+  assert.equal(run.cluster, false);
+});
+
+test('a reporting process whose app loaded node:cluster still attaches the cluster receiver', async () => {
+  // The receiver listens on cluster's events: a primary must have it from the first interval.
+  const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT("require('node:cluster');")], { HMETRICS_URL: 'log:' });
+  assert.equal(run.clusterListeners, 1);
+});
+
+test('HMETRICS_HTTP_CLIENT=1 starts the HTTP monitor without loading CSM (per-module build)', async () => {
+  const run = await facts(['--import', './dist/onload/index.js', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:', HMETRICS_HTTP_CLIENT: '1' });
+  assert.ok(run.monitor > 0, 'the monitor loaded');
+  assert.deepEqual(run.csm, []);
+});
