@@ -24,7 +24,9 @@ test('scrapes interleaved with the push loop: each sees every increment exactly 
     assert.equal(await scraped(), 3, 'scrape before any report loop');
     assert.equal(await scraped(), 3, 'a second scrape changes nothing');
     const controller = new AbortController();
-    const loop = report(controller.signal, endpoint.url(), null, { interval: 40, runtime: false });
+    // A generous timeout: a delivery timed out on a loaded machine is resent (carry-over), and the
+    // endpoint, which did receive it, would count it twice.
+    const loop = report(controller.signal, endpoint.url(), null, { interval: 40, timeout: 5_000, runtime: false });
     processAggregator.count('interleaved.hits', 2);
     assert.equal(await scraped(), 5, 'scrape while the loop runs');
     const seen = endpoint.payloads.length;
