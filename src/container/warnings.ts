@@ -1,3 +1,4 @@
+import { isTruthy, processEnv } from '../config/read.js';
 import { shared } from '../global-state.js';
 
 const MiB = 1024 * 1024;
@@ -30,9 +31,10 @@ export interface WarningOutput {
 type Kind = 'heapLimit' | 'heapGrowth' | 'workingSet';
 
 /** `HMETRICS_WARNINGS=0` (or `false`, `no`, `off`) turns every container warning off. */
-export function warningsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env.HMETRICS_WARNINGS?.trim().toLowerCase();
-  return !(value === '0' || value === 'false' || value === 'no' || value === 'off');
+export function warningsEnabled(env: NodeJS.ProcessEnv = processEnv()): boolean {
+  const value = env['HMETRICS_WARNINGS'];
+  // Opt-out: unset or blank keeps them on, like any value isTruthy accepts.
+  return value === undefined || value.trim() === '' || isTruthy(value);
 }
 
 /** When each kind last spoke: per process, so two samplers (report loop, OTLP loop) never both say it. */

@@ -8,7 +8,7 @@ import { ThreadReceiver } from './thread-receiver.js';
 import { processEnv } from '../config/read.js';
 
 
-function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver; cluster?: ClusterReceiver } {
+function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver; cluster?: ClusterReceiver; attachCluster?: () => void } {
   return shared('topology.receivers', () => ({ attached: false }));
 }
 
@@ -21,6 +21,7 @@ function topologyReceivers(): { attached: boolean; threads?: ThreadReceiver; clu
  */
 export async function collectThreadsNow(maxWait: number): Promise<void> {
   const receivers = topologyReceivers();
+  receivers.attachCluster?.();
   await Promise.all([
     receivers.threads?.collectNow(maxWait),
     receivers.cluster?.collectNow(CLUSTER_WAIT_FACTOR * maxWait),
@@ -51,9 +52,18 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
     const attachCluster = (): void => {
       if (primary && cluster === undefined && appLoadedCluster()) {
         cluster = new ClusterReceiver(aggregator, builtin('node:cluster'), 3 * interval);
+        receivers.cluster = cluster;
       }
     };
     attachCluster();
+    receivers.attachCluster = attachCluster;
+    // The app's main module loads after onload, so look again once it has run (its first turns),
+    // not only at each interval's end: a worker's last snapshot sent before the receiver listens
+    // is lost, and SIGTERM to the whole tree can come before the first interval ends.
+    if (primary && cluster === undefined) {
+      setImmediate(attachCluster).unref();
+      for (const ms of [50, 500]) setTimeout(attachCluster, ms).unref();
+    }
     aggregator.addPullSource((target) => {
       threads.pull(target);
       attachCluster();
