@@ -148,3 +148,28 @@ describe('heap after the last full GC', () => {
     void garbage;
   });
 });
+
+describe('start cost', () => {
+  // Regression: reading the cgroup inside enable() delayed the runtime sampler's enables under
+  // load, so event-loop time counted from the earlier collectors' enable outran the interval.
+  test('enable() reads no file; the cgroup is read just after, or at the first collect at the latest', async () => {
+    const root = fixture(`${256 * MiB}\n`);
+    const real = filesBelow(root);
+    let reads = 0;
+    const files = { read: (path: string) => { reads++; return real.read(path); }, count: real.count };
+    const warnings = new ContainerWarnings({ write: () => undefined }, true, {});
+    const early = new ContainerCollector({ files, warnings });
+    early.enable();
+    assert.equal(reads, 0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(reads > 0, 'read just after start');
+    assert.equal(early.limits.memoryLimitBytes, 256 * MiB);
+    const eager = new ContainerCollector({ files: real, warnings });
+    eager.enable();
+    const aggregator = new Aggregator();
+    eager.collect(aggregator);
+    assert.equal(aggregator.swap().gauges.get(ContainerMetric.memoryLimitBytes)?.value, 256 * MiB, 'a collect before the timer reads it itself');
+    early.disable();
+    eager.disable();
+  });
+});

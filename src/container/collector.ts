@@ -48,6 +48,8 @@ export class ContainerCollector implements RuntimeCollector {
   readonly #options: ContainerCollectorOptions;
   #enabled = false;
   #unsubscribeGc: (() => void) | undefined;
+  /** The cgroup has been located and its limits read since the last enable. */
+  #ready = false;
   #dirs: CgroupDirs = {};
   #limits: CgroupLimits = {};
   #previous: CgroupCounters = {};
@@ -60,7 +62,7 @@ export class ContainerCollector implements RuntimeCollector {
     this.#options = options;
   }
 
-  /** The limits read at enable (for the Prometheus exposition and tests). */
+  /** The limits read just after enable (empty before). */
   get limits(): CgroupLimits {
     return this.#limits;
   }
@@ -70,28 +72,32 @@ export class ContainerCollector implements RuntimeCollector {
     this.#enabled = true;
     // Heap after each full GC (perf_hooks kind 4), heard from the runtime's one GC observer.
     this.#unsubscribeGc = gcSource().subscribe((kind) => { if (kind === 4) noteFullGc(); });
-    const files = this.#options.files ?? filesBelow();
-    this.#hostMemory = this.#options.hostMemory ?? process.getBuiltinModule('node:os').totalmem();
-    // A cluster worker leaves the cgroup to its primary: Node's side only.
-    this.#dirs = reportsCgroup() ? locateCgroup(files) : {};
-    this.#limits = readLimits(files, this.#dirs, this.#hostMemory);
-    this.#previous = readCounters(files, this.#dirs);
+    this.#ready = false;
     this.#cpu = (this.#options.cpuUsage ?? cpuUsage)();
     this.#cpuAt = (this.#options.now ?? now)();
-    const warnings = this.#options.warnings ?? new ContainerWarnings();
-    this.#warnings = warnings;
-    const memoryLimit = this.#limits.memoryLimitBytes;
-    if (typeof memoryLimit !== 'number') return;
-    // Checked just after start, not in it: node:v8 costs ~25 internal modules, which
-    // `import 'hmetrics/onload'` should not pay before the app's first line (see runtime/memory.ts).
-    // Unref'd: a process that ends at once simply gets no warning.
-    setTimeout(() => {
-      try {
-        warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, memoryLimit);
-      } catch {
-        // never into the host
-      }
-    }, 0).unref();
+    // The cgroup is located and its limits read just after start, not in it: enable() stays
+    // cheap (the other collectors' intervals start at their own enable), and the heap-limit
+    // check's node:v8 (~25 internal modules) is not paid by `import 'hmetrics/onload'` before
+    // the app's first line. Unref'd: a process that ends at once reads it at its final collect.
+    setTimeout(() => this.#start(), 0).unref();
+  }
+
+  /** Locates the cgroup, reads its limits and the counters' baseline, checks the heap limit. Once per enable. */
+  #start(): void {
+    if (!this.#enabled || this.#ready) return;
+    this.#ready = true;
+    try {
+      const files = this.#options.files ?? filesBelow();
+      this.#hostMemory = this.#options.hostMemory ?? process.getBuiltinModule('node:os').totalmem();
+      // A cluster worker leaves the cgroup to its primary: Node's side only.
+      this.#dirs = reportsCgroup() ? locateCgroup(files) : {};
+      this.#limits = readLimits(files, this.#dirs, this.#hostMemory);
+      this.#previous = readCounters(files, this.#dirs);
+      this.#warnings = this.#options.warnings ?? new ContainerWarnings();
+      this.#warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, this.#limits.memoryLimitBytes);
+    } catch {
+      // never into the host: the figures that failed are simply absent
+    }
   }
 
   disable(): void {
@@ -102,6 +108,7 @@ export class ContainerCollector implements RuntimeCollector {
 
   collect(aggregator: Aggregator): void {
     if (!this.#enabled) return;
+    this.#start();
     const files = this.#options.files ?? filesBelow();
     const limits = this.#limits;
     const counters = readCounters(files, this.#dirs);

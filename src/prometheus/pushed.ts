@@ -40,8 +40,10 @@ const HELP = {
 const OWN_COUNTERS = ['hmetrics_prometheus_dropped_series', 'hmetrics_prometheus_name_clashes', 'hmetrics_prometheus_dropped_set_members'] as const;
 
 /** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
-// The container block (issue 21) has its own families too (container-families.ts).
-const RUNTIME_NAMES = new Set<string>([...Object.values(RuntimeMetric), ...Object.values(ContainerMetric), ...Object.values(NodeMemoryMetric)]);
+// The container block (issue 21) has its own families too (container-families.ts), except the
+// worker threads' heaps, which reach Prometheus only this way (`node_threads_heap_*{thread=…}`).
+const RUNTIME_NAMES = new Set<string>([...Object.values(RuntimeMetric), ...Object.values(ContainerMetric), ...Object.values(NodeMemoryMetric)]
+  .filter((name) => name !== NodeMemoryMetric.threadHeapUsedBytes && name !== NodeMemoryMetric.threadHeapLimitBytes));
 
 type Cell = { readonly source: string; readonly scale: number } & (
   | { kind: 'counter'; family: string; labels: string; value: number }
