@@ -2,7 +2,7 @@
  * Maintainer script: regenerates the screenshots in docs/ from the `npm start` demo. Needs
  * puppeteer-core (a dev dependency) and a Chromium (CHROMIUM_PATH, else /usr/bin/chromium).
  *
- *   npx tsc -p . && node dist/examples/live-page-screenshot.js   # SCREENSHOT_AFTER_S=90 by default
+ *   npx tsc -p . && node dist/tools/live-page-screenshot.js   # SCREENSHOT_AFTER_S=90 by default
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const waitSeconds = Number(process.env['SCREENSHOT_AFTER_S'] ?? 90);
 const chromium = findChromium();
 if (!chromium) throw new Error('no Chromium found: set CHROMIUM_PATH or apt-get install -y chromium');
 
-const demo = spawn(process.execPath, [fileURLToPath(new URL('./demo.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+const demo = spawn(process.execPath, [fileURLToPath(new URL('../examples/demo.js', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((resolve) => {
   demo.stdout.setEncoding('utf8').on('data', (text: string) => {
     const found = /Live charts: open (\S+)/.exec(text)?.[1];

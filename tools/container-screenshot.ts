@@ -4,7 +4,7 @@
  * Linux, root and a writable cgroup hierarchy (the child cgroup is created below this process's
  * own and removed at the end; this process never moves), puppeteer-core and a Chromium.
  *
- *   npx tsc -p . && node dist/examples/container-screenshot.js   # SCREENSHOT_AFTER_S=30 by default
+ *   npx tsc -p . && node dist/tools/container-screenshot.js   # SCREENSHOT_AFTER_S=30 by default
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';

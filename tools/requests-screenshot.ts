@@ -5,7 +5,7 @@
  * 404), and screenshots the page. Needs puppeteer-core and a Chromium (CHROMIUM_PATH, else
  * /usr/bin/chromium).
  *
- *   npx tsc -p . && node dist/examples/requests-screenshot.js   # SCREENSHOT_AFTER_S=12 by default
+ *   npx tsc -p . && node dist/tools/requests-screenshot.js   # SCREENSHOT_AFTER_S=12 by default
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
