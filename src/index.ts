@@ -1,5 +1,6 @@
 /**
- * hmetrics: Node.js runtime metrics for Heroku, statsd and the log, with zero dependencies.
+ * hmetrics: Node.js runtime metrics for Heroku, statsd, the log, Prometheus and OTLP, with zero
+ * dependencies.
  * Every public name is listed here; nothing is exported with `export *`.
  */
 

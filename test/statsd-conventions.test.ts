@@ -7,7 +7,6 @@ import { resolveConventions } from '../src/statsd/conventions.js';
 import { UdpCollector } from './helpers/udp-collector.js';
 import { until } from './helpers/wait.js';
 
-const SINK_OPTIONS = { timeout: 1000, percentiles: [50, 95, 99] } as const;
 const UDP = new URL('udp://127.0.0.1:8125');
 
 function snapshotOf(fill: (a: Aggregator) => void): Snapshot {
@@ -89,12 +88,12 @@ describe('statsd conventions: where prefix, tags and mode come from', () => {
   });
 
   test('bad values given in code throw InvalidOption, naming the setting', () => {
-    assert.throws(() => new StatsdSink(UDP, SINK_OPTIONS, { env: {}, prefix: 'app name' }), (err: Error) =>
+    assert.throws(() => new StatsdSink(UDP, { env: {}, prefix: 'app name' }), (err: Error) =>
       err instanceof InvalidOption && /statsd `prefix`.*" " cannot be part of a statsd name/.test(err.message));
-    assert.throws(() => new StatsdSink(UDP, SINK_OPTIONS, { env: {}, tags: ['ok:1', 'bad#tag'] }), (err: Error) =>
+    assert.throws(() => new StatsdSink(UDP, { env: {}, tags: ['ok:1', 'bad#tag'] }), (err: Error) =>
       err instanceof InvalidOption && /statsd `tags`.*tag 2 has "#"/.test(err.message));
-    assert.throws(() => new StatsdSink(UDP, SINK_OPTIONS, { env: {}, tags: [42] as never }), InvalidOption);
-    assert.throws(() => new StatsdSink(UDP, SINK_OPTIONS, { env: {}, tagsMode: 'etsy' as never }), (err: Error) =>
+    assert.throws(() => new StatsdSink(UDP, { env: {}, tags: [42] as never }), InvalidOption);
+    assert.throws(() => new StatsdSink(UDP, { env: {}, tagsMode: 'etsy' as never }), (err: Error) =>
       err instanceof InvalidOption && /expected one of dogstatsd, none, got "etsy"/.test(err.message));
   });
 
@@ -114,9 +113,9 @@ describe('statsd conventions on the wire', () => {
   before(async () => { collector = await UdpCollector.start(); });
   after(() => collector.close());
 
-  async function linesOf(options: ConstructorParameters<typeof StatsdSink>[2], fill: (a: Aggregator) => void, query = '', expectLines?: number): Promise<string[]> {
+  async function linesOf(options: ConstructorParameters<typeof StatsdSink>[1], fill: (a: Aggregator) => void, query = '', expectLines?: number): Promise<string[]> {
     collector.datagrams.length = 0;
-    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}${query}`), SINK_OPTIONS, options);
+    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}${query}`), options);
     const snapshot = snapshotOf(fill);
     await sink.deliver(snapshot);
     sink.close();

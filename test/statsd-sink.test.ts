@@ -6,7 +6,6 @@ import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 import { until } from './helpers/wait.js';
 import { UdpCollector } from './helpers/udp-collector.js';
 
-const SINK_OPTIONS = { timeout: 1000, percentiles: [50, 95, 99] } as const;
 
 function snapshotOf(fill: (a: Aggregator) => void): Snapshot {
   const aggregator = new Aggregator();
@@ -21,7 +20,7 @@ describe('statsd sink encoding', () => {
 
   test('counters, gauges (a negative one reset first, same datagram), timers, sets; tags last; names sanitised', async () => {
     collector.datagrams.length = 0;
-    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}`), SINK_OPTIONS);
+    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}`));
     await sink.deliver(snapshotOf((a) => {
       a.count('requests', 3);
       a.count('requests', 1.5, ['code:200', 'region:eu west|1']);
@@ -47,7 +46,7 @@ describe('statsd sink encoding', () => {
 
   test('datagrams never exceed the size limit and never split a line; an oversize line is dropped and counted', async () => {
     collector.datagrams.length = 0;
-    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}?maxDatagramSize=200`), SINK_OPTIONS);
+    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}?maxDatagramSize=200`));
     await sink.deliver(snapshotOf((a) => {
       for (let i = 0; i < 300; i++) a.count(`series.number.${i}`, i, i % 2 ? ['k:v'] : []);
       for (let i = 0; i < 20; i++) a.gauge(`negative.${i}`, -i - 1);
@@ -66,7 +65,7 @@ describe('statsd sink encoding', () => {
 
   test('timers past the per-interval cap go as a uniform sample with |@rate, so the server’s count is right', async () => {
     collector.datagrams.length = 0;
-    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}`), SINK_OPTIONS, { maxTimerValues: 100 });
+    const sink = new StatsdSink(new URL(`udp://127.0.0.1:${collector.port}`), { maxTimerValues: 100 });
     await sink.deliver(snapshotOf((a) => {
       for (let i = 0; i < 5000; i++) a.timing('busy', i % 500);
       for (let i = 0; i < 10; i++) a.timing('client.sampled', 7, [], 0.5);
@@ -90,7 +89,7 @@ describe('statsd sink encoding', () => {
 describe('statsd sink addresses', () => {
   test('IPv6 literal endpoints: udp://[::1]:port', async () => {
     const collector = await UdpCollector.start('::1');
-    const sink = new StatsdSink(new URL(`udp://[::1]:${collector.port}`), SINK_OPTIONS);
+    const sink = new StatsdSink(new URL(`udp://[::1]:${collector.port}`));
     assert.equal(sink.label, `udp://[::1]:${collector.port}`);
     await sink.deliver(snapshotOf((a) => a.count('v6', 1)));
     await until(() => collector.datagrams.length === 1, 5000, 'the datagram');
@@ -115,7 +114,7 @@ describe('statsd sink addresses', () => {
       if (answer instanceof Error) throw answer;
       return answer;
     };
-    const sink = new StatsdSink(new URL(`udp://statsd.internal:${v4.port}`), SINK_OPTIONS, { lookup, resolveInterval: 60_000, now: () => clock });
+    const sink = new StatsdSink(new URL(`udp://statsd.internal:${v4.port}`), { lookup, resolveInterval: 60_000, now: () => clock });
     assert.deepEqual(lookups, ['statsd.internal'], 'the first lookup starts at construction, before any delivery');
 
     await sink.deliver(snapshotOf((a) => a.count('one', 1)));
@@ -146,7 +145,7 @@ describe('statsd sink addresses', () => {
       if (fail) throw new Error('getaddrinfo ENOTFOUND nowhere.invalid');
       return { address: '127.0.0.1', family: 4 };
     };
-    const sink = new StatsdSink(new URL(`udp://nowhere.invalid:${collector.port}`), SINK_OPTIONS, { lookup });
+    const sink = new StatsdSink(new URL(`udp://nowhere.invalid:${collector.port}`), { lookup });
     await assert.rejects(sink.deliver(snapshotOf((a) => a.count('lost', 1))), (err: unknown) => {
       assert.ok(err instanceof DeliveryFailed);
       assert.match(err.message, /cannot resolve the host: getaddrinfo ENOTFOUND/);
@@ -164,7 +163,7 @@ describe('statsd sink addresses', () => {
   test('a lookup that never answers fails the delivery after lookupTimeout instead of stalling every interval', async () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     try {
-      const sink = new StatsdSink(new URL('udp://hangs.invalid:8125'), SINK_OPTIONS, { lookup: () => new Promise(() => {}), lookupTimeout: 5000 });
+      const sink = new StatsdSink(new URL('udp://hangs.invalid:8125'), { lookup: () => new Promise(() => {}), lookupTimeout: 5000 });
       const delivery = sink.deliver(snapshotOf((a) => a.count('waiting', 1)));
       mock.timers.tick(5000);
       await assert.rejects(delivery, /cannot resolve the host: lookup of hangs.invalid timed out/);
@@ -176,7 +175,7 @@ describe('statsd sink addresses', () => {
 
   test('a send error never throws out of the sink: every datagram failing rejects with DeliveryFailed', async () => {
     // A broadcast address without SO_BROADCAST: the kernel refuses every send (EACCES).
-    const sink = new StatsdSink(new URL('udp://255.255.255.255:8125'), SINK_OPTIONS);
+    const sink = new StatsdSink(new URL('udp://255.255.255.255:8125'));
     await assert.rejects(sink.deliver(snapshotOf((a) => a.count('refused', 1))), (err: unknown) => {
       assert.ok(err instanceof DeliveryFailed);
       assert.match(err.message, /send failed/);
@@ -187,8 +186,8 @@ describe('statsd sink addresses', () => {
   });
 
   test('bad sink settings in the endpoint are InvalidEndpoint', () => {
-    assert.throws(() => new StatsdSink(new URL('udp://127.0.0.1:8125?maxDatagramSize=10'), SINK_OPTIONS), InvalidEndpoint);
-    assert.throws(() => new StatsdSink(new URL('udp://127.0.0.1:8125?maxTimerValues=abc'), SINK_OPTIONS), /Expected `maxTimerValues`/);
+    assert.throws(() => new StatsdSink(new URL('udp://127.0.0.1:8125?maxDatagramSize=10')), InvalidEndpoint);
+    assert.throws(() => new StatsdSink(new URL('udp://127.0.0.1:8125?maxTimerValues=abc')), /Expected `maxTimerValues`/);
   });
 });
 

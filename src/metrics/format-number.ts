@@ -1,7 +1,7 @@
 /**
- * The one rule for writing a metric value as text, shared by the statsd sink, the log sink, the
- * Heroku JSON body and the receiver's table, so no sink prints float noise such as
- * `0.10316699999999912`:
+ * The one rule for writing a metric value as text, shared by the statsd sink and the log sink,
+ * so neither prints float noise such as `0.10316699999999912` (the Heroku JSON body carries the
+ * numbers as measured: a machine reads it):
  *
  * - integers exactly, in plain digits (`1e21` → `1000000000000000000000`, `2**64` → `18446744073709551616`);
  * - other values of magnitude 1 and above: at most 3 decimals (ms to the µs: `12.346`);

@@ -31,24 +31,6 @@ export const RuntimeMetric = {
   activeRequests: 'node.requests.active',
 } as const;
 
-/** The names the Heroku dashboard reads: always present in every Heroku payload. */
-export const HEROKU_COUNTERS = [
-  RuntimeMetric.gcCollections,
-  RuntimeMetric.gcPauseNs,
-  RuntimeMetric.gcYoungCollections,
-  RuntimeMetric.gcYoungPauseNs,
-  RuntimeMetric.gcOldCollections,
-  RuntimeMetric.gcOldPauseNs,
-] as const;
-
-export const HEROKU_GAUGES = [
-  RuntimeMetric.eventLoopUsage,
-  RuntimeMetric.eventLoopDelayMedian,
-  RuntimeMetric.eventLoopDelayP95,
-  RuntimeMetric.eventLoopDelayP99,
-  RuntimeMetric.eventLoopDelayMax,
-] as const;
-
 /** hmetrics' own health: what it dropped or could not read. */
 export const InternalMetric = {
   droppedSeries: 'hmetrics.dropped.series',

@@ -49,8 +49,3 @@ export interface TimerPoint extends PointBase {
 export interface SetPoint extends PointBase {
   readonly values: ReadonlySet<string>;
 }
-
-/** How many series a snapshot holds, across all kinds. */
-export function seriesCount(snapshot: Snapshot): number {
-  return snapshot.counters.size + snapshot.gauges.size + snapshot.timers.size + snapshot.sets.size;
-}

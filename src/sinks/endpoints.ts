@@ -12,7 +12,7 @@ const heroku = (url: URL, options: SinkOptions): Sink =>
 const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
   'http:': heroku,
   'https:': heroku,
-  'udp:': (url, options) => new (lazy.statsdSink().StatsdSink)(url, options),
+  'udp:': (url) => new (lazy.statsdSink().StatsdSink)(url),
   'log:': (_url, options) => new (lazy.logSink().LogSink)(options),
   'otlp+http:': (url, options) => new (lazy.otlpSink().OtlpSink)(url, options),
   'otlp+https:': (url, options) => new (lazy.otlpSink().OtlpSink)(url, options),
@@ -33,7 +33,7 @@ export function parseEndpoints(endpoint: string | undefined | null): URL[] {
     let url: URL;
     try {
       url = new URL(part);
-    } catch (cause) {
+    } catch {
       // The unparseable text may be a secret itself: describe it, never quote it.
       throw new InvalidEndpoint(`endpoint ${index + 1} is not a URL (${part.length} characters)${missingSchemeHint(part)}`, { cause: new Error('URL parse failed') });
     }

@@ -7,7 +7,7 @@ import { redactEndpoint } from '../redact.js';
 import { resolveConventions, type StatsdConventionOptions } from '../statsd/conventions.js';
 import { ENCODE_DEFAULTS, encodeSnapshot, type StatsdEncodeOptions } from '../statsd/encode.js';
 import { HostResolver, type LookupFunction } from '../statsd/resolver.js';
-import type { Sink, SinkOptions } from './sink.js';
+import type { Sink } from './sink.js';
 
 /**
  * Options of the statsd sink. `maxDatagramSize`, `maxTimerValues`, `prefix`, `tags` and
@@ -51,7 +51,7 @@ export class StatsdSink implements Sink {
   #droppedLines = 0;
   #closed = false;
 
-  constructor(url: URL, _options: SinkOptions, options: StatsdSinkOptions = {}) {
+  constructor(url: URL, options: StatsdSinkOptions = {}) {
     this.label = redactEndpoint(url);
     this.#port = Number(url.port);
     if (!Number.isInteger(this.#port) || this.#port <= 0 || this.#port > 65535) throw new InvalidEndpoint(`${this.label} needs a port from 1 to 65535`);

@@ -48,8 +48,6 @@ export interface StatsdConventions {
   readonly tagsMode: StatsdTagsMode;
 }
 
-export const NO_CONVENTIONS: StatsdConventions = Object.freeze({ prefix: '', globalTags: Object.freeze([]), tagsMode: 'dogstatsd' });
-
 /** DogStatsD unified service tagging, and what hot-shots sends for each variable. */
 const DATADOG_ENV_TAGS = [
   ['DD_ENV', 'env'],

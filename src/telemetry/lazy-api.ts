@@ -3,9 +3,9 @@ import type * as Api from './api.js';
 
 /**
  * The buffer API as `hmetrics/onload` re-exports it: the same functions, but the buffer's
- * modules load at the first call instead of at import. Most processes that preload onload
- * never record a telemetry key, and each module an `--import` loads costs startup time
- * (measured: the buffer's 14 modules were about half of onload's idle startup cost).
+ * code runs at the first call instead of at import. Most processes that preload onload never
+ * record a telemetry key, and whatever an `--import` evaluates costs startup time
+ * (bench/startup.bench.ts measures the onload cases).
  * `require()` of our ESM files is synchronous on Node >= 20.19 and shares the module cache
  * with `import`, so both entries reach one buffer. See each function in `hmetrics` for docs.
  */
