@@ -70,10 +70,14 @@ function seriesPoints(payloads, s) {
   var last = null;
   for (var i = 0; i < payloads.length; i++) {
     var values = payloads[i][field];
-    if (Object.prototype.hasOwnProperty.call(values, s[2])) {
-      last = values[s[2]];
-      points.push([payloads[i].time, last * s[3]]);
-    }
+    if (!Object.prototype.hasOwnProperty.call(values, s[2])) continue;
+    if (s[4]) {
+      // A share of another series of the same payload (heap used of its limit).
+      var whole = values[s[4]];
+      if (!(whole > 0)) continue;
+      last = values[s[2]] / whole;
+    } else last = values[s[2]];
+    points.push([payloads[i].time, last * s[3]]);
   }
   return { points: points, raw: last };
 }
@@ -97,9 +101,12 @@ function renderPanel(panel, app, t0, t1, width) {
   panel.series.slice(0, MAX_LINES).forEach(function (s, i) {
     var data = seriesPoints(app.payloads, s);
     var cls = 's' + (i % 8);
-    lines.push({ points: data.points, cls: cls, name: s[2] });
+    // A series in another unit than the panel's (a timer's count beside its ms) is read in the legend, not drawn.
+    var suffix = s[5] === undefined || s[5] === null ? panel.suffix : s[5];
+    if (s[5] === undefined || s[5] === null) lines.push({ points: data.points, cls: cls, name: s[2] });
     var item = document.createElement('li');
-    item.className = 'series ' + cls;
+    item.className = 'series ' + cls + (s[6] ? ' legend-only' : '');
+    if (s[6]) item.setAttribute('title', s[6]);
     item.setAttribute('data-series', s[2]);
     item.setAttribute('data-points', String(data.points.length));
     if (data.raw !== null) item.setAttribute('data-value', String(data.raw));
@@ -110,8 +117,8 @@ function renderPanel(panel, app, t0, t1, width) {
     label.textContent = s[0];
     var latest = document.createElement('span');
     latest.className = 'latest';
-    latest.textContent = data.raw === null ? '–' : formatNumber(data.raw * s[3]) + panel.suffix;
-    readouts.push({ node: latest, points: data.points, text: latest.textContent });
+    latest.textContent = data.raw === null ? '–' : formatNumber(data.raw * s[3]) + suffix;
+    readouts.push({ node: latest, points: data.points, text: latest.textContent, suffix: suffix });
     item.append(swatch, label, latest);
     legend.append(item);
   });
@@ -124,7 +131,7 @@ function renderPanel(panel, app, t0, t1, width) {
   var chart = drawChart(lines, t0, t1, width, panel.title + ' (' + panel.unit + ')', function (time) {
     readouts.forEach(function (r) {
       var p = time === null ? null : pointAt(r.points, time);
-      r.node.textContent = time === null ? r.text : p && p[0] === time ? formatNumber(p[1]) + panel.suffix : '–';
+      r.node.textContent = time === null ? r.text : p && p[0] === time ? formatNumber(p[1]) + r.suffix : '–';
     });
   });
   node.append(header, legend, chart);
@@ -211,7 +218,8 @@ function updateStatus() {
   var count = app ? app.payloads.length : 0;
   var newest = count ? app.payloads[count - 1].time : 0;
   var ago = newest ? ' · last measured ' + Math.max(0, Math.round((Date.now() - newest) / 1000)) + ' s ago' : '';
-  status.textContent = (connected ? 'live' : 'reconnecting…') + ' · ' + count + ' payload' + (count === 1 ? '' : 's') + ago;
+  // "connecting…" until the first event: "reconnecting…" before it read as a fault.
+  status.textContent = (!heard ? 'connecting…' : connected ? 'live' : 'reconnecting…') + ' · ' + count + ' payload' + (count === 1 ? '' : 's') + ago;
 }
 
 function schedule() {
@@ -221,11 +229,17 @@ function schedule() {
   requestAnimationFrame(render);
 }
 
+var heard = false;
 var events = new EventSource('events');
 events.addEventListener('open', function () { connected = true; updateStatus(); });
 events.addEventListener('error', function () { connected = false; updateStatus(); });
-events.addEventListener('snapshot', function (e) { loadSnapshot(JSON.parse(e.data)); schedule(); });
-events.addEventListener('payload', function (e) { addPayload(JSON.parse(e.data)); schedule(); });
+events.addEventListener('snapshot', function (e) { heard = true; loadSnapshot(JSON.parse(e.data)); schedule(); });
+events.addEventListener('payload', function (e) { heard = true; addPayload(JSON.parse(e.data)); schedule(); });
+// The stored history is drawn at once, without waiting for the stream's first event; the
+// stream's snapshot replaces it when it comes.
+fetch('history.json').then(function (r) { return r.ok ? r.json() : null; }).then(function (snapshot) {
+  if (snapshot && !heard) { loadSnapshot(snapshot); schedule(); }
+}).catch(function () {});
 $('filter').addEventListener('input', schedule);
 var drawnWidth = window.innerWidth;
 // Only a change of width changes the charts; a height change (a phone's toolbar) keeps the hover.
