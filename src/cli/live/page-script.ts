@@ -98,7 +98,10 @@ function renderPanel(panel, app, t0, t1, width) {
   legend.className = 'legend';
   var lines = [];
   var readouts = [];
-  panel.series.slice(0, MAX_LINES).forEach(function (s, i) {
+  // MAX_LINES bounds the lines drawn; legend-only series (a timer's count, rate, sums) are few and always listed.
+  var drawnCount = 0;
+  var visible = panel.series.filter(function (s) { return (s[5] !== undefined && s[5] !== null) || drawnCount++ < MAX_LINES; });
+  visible.forEach(function (s, i) {
     var data = seriesPoints(app.payloads, s);
     var cls = 's' + (i % 8);
     // A series in another unit than the panel's (a timer's count beside its ms) is read in the legend, not drawn.
@@ -122,10 +125,10 @@ function renderPanel(panel, app, t0, t1, width) {
     item.append(swatch, label, latest);
     legend.append(item);
   });
-  if (panel.series.length > MAX_LINES) {
+  if (panel.series.length > visible.length) {
     var more = document.createElement('li');
     more.className = 'more';
-    more.textContent = '+' + (panel.series.length - MAX_LINES) + ' more (filter to see them)';
+    more.textContent = '+' + (panel.series.length - visible.length) + ' more (filter to see them)';
     legend.append(more);
   }
   var chart = drawChart(lines, t0, t1, width, panel.title + ' (' + panel.unit + ')', function (time) {
