@@ -38,18 +38,20 @@ const EXPECTED: Array<[string, string, Array<[string, string, string]>]> = [
   ['GC collections', 'per interval', [['node.gc.collections', 'all', '14'], ['node.gc.young.collections', 'young', '11'], ['node.gc.old.collections', 'old', '3']]],
   ['GC pause', 'ms per interval', [['node.gc.pause.ns', 'all', '4.5 ms'], ['node.gc.young.pause.ns', 'young', '1.25 ms'], ['node.gc.old.pause.ns', 'old', '3.25 ms']]],
   ['Heap and RSS', 'MiB', [['node.memory.heap.used.bytes', 'heap used', '50 MiB'], ['node.memory.heap.total.bytes', 'heap total', '100 MiB'], ['node.memory.rss.bytes', 'RSS', '150 MiB']]],
-  ['Heap used of limit', 'MiB', [['node.memory.heap.used.bytes', 'heap used', '50 MiB'], ['node.memory.heap.limit.bytes', 'limit', '4,144 MiB']]],
+  ['Heap used of limit', '% of limit', [['node.memory.heap.used.bytes', 'heap used', '1.207%']]],
   ['api.requests', 'per interval', [['api.requests', 'count', '120']]],
   ['api.requests.rate', 'per second', [['api.requests.rate', 'value', '2 /s']]],
-  ['demo.batch_ms', 'ms', [['demo.batch_ms.median', 'median', '2.5 ms'], ['demo.batch_ms.p95', 'p95', '4.75 ms']]],
-  ['demo.batch_ms.count', 'per interval', [['demo.batch_ms.count', 'count', '40']]],
+  ['demo.batch_ms', 'ms', [['demo.batch_ms.count', 'count', '40'], ['demo.batch_ms.median', 'median', '2.5 ms'], ['demo.batch_ms.p95', 'p95', '4.75 ms']]],
   ['demo.batches', 'per interval', [['demo.batches', 'count', '41']]],
   ['demo.retained', 'gauge', [['demo.retained', 'value', '7']]],
-  ['node.cpu.user.us', 'ms per interval', [['node.cpu.user.us', 'total', '1.5 ms']]],
-  ['node.http.client.latency.ms · example.com', 'ms', [['node.http.client.latency.ms.host_example.com.p95', 'p95', '80.5 ms']]],
-  ['node.http.client.latency.ms.count · example.com', 'per interval', [['node.http.client.latency.ms.host_example.com.count', 'count', '5']]],
+  ['node.cpu', 'ms per interval', [['node.cpu.user.us', 'user.us', '1.5 ms']]],
+  ['node.http.client.latency.ms · example.com', 'ms', [['node.http.client.latency.ms.host_example.com.count', 'count', '5'], ['node.http.client.latency.ms.host_example.com.p95', 'p95', '80.5 ms']]],
   ['node.http.client.requests · example.com', 'per interval', [['node.http.client.requests.host_example.com', 'count', '5']]],
 ];
+/** A timer's count beside its ms: read in the legend, not drawn. */
+const LEGEND_ONLY = new Set(['demo.batch_ms.count', 'node.http.client.latency.ms.host_example.com.count']);
+/** Drawn as a share: its legend's value is used ÷ limit. */
+const SHARES: Record<string, string> = { 'node.memory.heap.used.bytes': 'node.memory.heap.limit.bytes' };
 
 interface ShownPanel {
   title: string;
@@ -144,8 +146,10 @@ describe('the live page in a real browser', { skip: chromium ? false : NO_CHROMI
       assert.deepEqual(shown.series.map((s) => [s.name, s.label, s.latest]), series, title);
       for (const s of shown.series) {
         assert.equal(s.points, 3, `${s.name}: one point per payload`);
-        assert.equal(s.drawn, 3, `${s.name}: three points drawn`);
-        assert.equal(Number(s.value), last.counters[s.name] ?? last.gauges[s.name], `${s.name}: the posted value`);
+        assert.equal(s.drawn, LEGEND_ONLY.has(s.name) ? 0 : 3, `${s.name}: three points drawn`);
+        const posted = last.counters[s.name] ?? last.gauges[s.name]!;
+        const per = title === 'Heap used of limit' ? SHARES[s.name] : undefined;
+        assert.equal(Number(s.value), per === undefined ? posted : posted / last.gauges[per]!, `${s.name}: the posted value`);
       }
     }
     assert.match(await inPage<string>(page, `document.getElementById('status').textContent`), /^live · 3 payloads · last measured \d+ s ago$/);
@@ -188,6 +192,19 @@ describe('the live page in a real browser', { skip: chromium ? false : NO_CHROMI
     assert.equal((await httpRequest(receiver.url, { body: Buffer.alloc(10 * 1024 * 1024, 0x7b) })).status, 413);
     await inPage(page, `new Promise((resolve) => requestAnimationFrame(resolve))`);
     assert.deepEqual(await readPanels(page), before);
+  });
+
+  test('before its first event the page says "connecting…" and already draws the stored history', async () => {
+    const held = await browser.newPage();
+    // The event stream is held back: the page must not claim a reconnect, and must draw what is stored.
+    await held.setRequestInterception(true);
+    held.on('request', (request) => { if (request.url().endsWith('/events')) return; void request.continue(); });
+    await held.setViewport({ width: 1280, height: 800 });
+    await held.goto(receiver.url, { waitUntil: 'load' });
+    await until(held, `document.querySelectorAll('.panel').length > 0`);
+    assert.match(await inPage<string>(held, `document.getElementById('status').textContent`), /^connecting… · \d+ payloads/);
+    assert.ok((await readPanels(held)).some((p) => p.title === 'Event-loop delay'));
+    await held.close();
   });
 
   test('1 000 distinct series: panels are capped, the notice says how many were left out, the filter finds them', async (t) => {

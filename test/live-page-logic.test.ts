@@ -6,7 +6,7 @@ import { PANELS_SCRIPT } from '../src/cli/live/page-panels-script.js';
 
 /** The page's pure functions, run in a bare context (no DOM needed), so they are tested without a browser too. */
 type Point = [number, number];
-interface Panel { id: string; title: string; unit: string; suffix: string; section: string; series: Array<[string, string, string, number]> }
+interface Panel { id: string; title: string; unit: string; suffix: string; section: string; series: Array<[string, string, string, number, (string | null)?, string?, string?]> }
 const page = runInNewContext(`${CHART_SCRIPT}\n${PANELS_SCRIPT}\n({ formatNumber, niceCeiling, thin, planPanels, pointAt, MAX_OTHER_PANELS })`) as {
   formatNumber(value: number): string;
   niceCeiling(value: number): number;
@@ -45,29 +45,39 @@ test('the point nearest a hovered time is found in a time-ordered line', () => {
   assert.equal(page.pointAt([], 5), null);
 });
 
-test('panels: runtime first, then other series grouped by prefix, timer statistics together, hosts named at the end', () => {
+test('panels: runtime first, then other series grouped by prefix, each timer\'s statistics and derived series in one panel, each runtime family in one, hosts named at the end', () => {
   const names = [
-    'g:node.eventloop.delay.ms.p99', 'c:node.gc.young.collections',
+    'g:node.eventloop.delay.ms.p99', 'c:node.gc.young.collections', 'g:node.memory.heap.used.bytes', 'g:node.memory.heap.limit.bytes',
+    'g:node.handles.active', 'g:node.handles.refed', 'c:node.cpu.system.us', 'c:demo.batch_ms.count_ps', 'g:demo.batch_ms.sum',
     'c:demo.batch_ms.count', 'g:demo.batch_ms.p95', 'g:demo.batch_ms.median', 'g:demo.batch_ms.max', 'g:demo.batch_ms.sum_squares',
     'g:api.requests.rate', 'c:api.requests', 'g:queue.depth', 'c:node.cpu.user.us', 'g:node.memory.external.bytes',
     'c:node.http.client.requests.host_b.example.com', 'c:node.http.client.requests.host_a.example.com', 'g:node.http.client.latency.ms.host_a.example.com.p99',
   ];
   // Through JSON: arrays made in the page's context have another realm's prototype.
   const plan = JSON.parse(JSON.stringify(page.planPanels(new Map(names.map((name) => [name, true]))))) as ReturnType<typeof page.planPanels>;
-  assert.deepEqual(plan.core.map((p) => [p.title, p.series.map((s) => s[0])]), [['Event-loop delay', ['p99']], ['GC collections', ['young']]]);
-  assert.deepEqual(plan.others.map((p) => [p.section, p.title, p.unit, p.series.map((s) => s[0]).join(' ')]), [
+  assert.deepEqual(plan.core.map((p) => [p.title, p.unit, p.series.map((s) => s[0])]), [
+    ['Event-loop delay', 'ms', ['p99']], ['GC collections', 'per interval', ['young']], ['Heap and RSS', 'MiB', ['heap used']], ['Heap used of limit', '% of limit', ['heap used']],
+  ]);
+  const share = plan.core.find((p) => p.title === 'Heap used of limit')!;
+  assert.deepEqual(share.series[0], ['heap used', 'g', 'node.memory.heap.used.bytes', 100, 'node.memory.heap.limit.bytes'], 'drawn as a share of the limit');
+  // Series after the panel's unit are legend-only: [label, kind, name, scale, per, suffix, unit].
+  const drawn = (p: Panel): string => p.series.map((s) => (s[5] === undefined ? s[0] : `(${s[0]})`)).join(' ');
+  assert.deepEqual(plan.others.map((p) => [p.section, p.title, p.unit, drawn(p)]), [
     ['api', 'api.requests', 'per interval', 'count'],
     ['api', 'api.requests.rate', 'per second', 'value'],
-    ['demo', 'demo.batch_ms', 'ms', 'median p95 max'],
-    ['demo', 'demo.batch_ms.count', 'per interval', 'count'],
-    ['demo', 'demo.batch_ms.sum_squares', 'ms²', 'value'],
-    ['node.cpu', 'node.cpu.user.us', 'ms per interval', 'total'],
+    ['demo', 'demo.batch_ms', 'ms', '(count) median p95 max (rate) (sum) (sum²)'],
+    ['node.cpu', 'node.cpu', 'ms per interval', 'system.us user.us'],
+    ['node.handles', 'node.handles', 'gauge', 'active refed'],
     ['node.http', 'node.http.client.latency.ms · a.example.com', 'ms', 'p99'],
     ['node.http', 'node.http.client.requests · a.example.com', 'per interval', 'count'],
     ['node.http', 'node.http.client.requests · b.example.com', 'per interval', 'count'],
-    ['node.memory', 'node.memory.external.bytes', 'MiB', 'value'],
+    ['node.memory', 'node.memory', 'MiB', 'external.bytes'],
     ['queue', 'queue.depth', 'gauge', 'value'],
   ]);
-  const cpu = plan.others.find((p) => p.title === 'node.cpu.user.us')!;
+  const cpu = plan.others.find((p) => p.title === 'node.cpu')!;
   assert.equal(cpu.series[0]![3], 1e-3, 'µs are drawn in ms');
+  const timer = plan.others.find((p) => p.title === 'demo.batch_ms')!;
+  assert.deepEqual(timer.series.filter((s) => s[5] !== undefined).map((s) => [s[0], s[5], s[6]]), [
+    ['count', '', 'per interval'], ['rate', ' /s', 'per second'], ['sum', ' ms', 'ms'], ['sum²', ' ms²', 'ms²'],
+  ], 'a timer\'s derived series are read in its legend, each in its own unit');
 });

@@ -71,10 +71,14 @@ function seriesPoints(payloads, s) {
   var last = null;
   for (var i = 0; i < payloads.length; i++) {
     var values = payloads[i][field];
-    if (Object.prototype.hasOwnProperty.call(values, s[2])) {
-      last = values[s[2]];
-      points.push([payloads[i].time, last * s[3]]);
-    }
+    if (!Object.prototype.hasOwnProperty.call(values, s[2])) continue;
+    if (s[4]) {
+      // A share of another series of the same payload (heap used of its limit).
+      var whole = values[s[4]];
+      if (!(whole > 0)) continue;
+      last = values[s[2]] / whole;
+    } else last = values[s[2]];
+    points.push([payloads[i].time, last * s[3]]);
   }
   return { points: points, raw: last };
 }
@@ -95,12 +99,18 @@ function renderPanel(panel, app, t0, t1, width) {
   legend.className = 'legend';
   var lines = [];
   var readouts = [];
-  panel.series.slice(0, MAX_LINES).forEach(function (s, i) {
+  // MAX_LINES bounds the lines drawn; legend-only series (a timer's count, rate, sums) are few and always listed.
+  var drawnCount = 0;
+  var visible = panel.series.filter(function (s) { return (s[5] !== undefined && s[5] !== null) || drawnCount++ < MAX_LINES; });
+  visible.forEach(function (s, i) {
     var data = seriesPoints(app.payloads, s);
     var cls = 's' + (i % 8);
-    lines.push({ points: data.points, cls: cls, name: s[2], style: s[4] });
+    // A series in another unit than the panel's (a timer's count beside its ms) is read in the legend, not drawn.
+    var suffix = s[5] === undefined || s[5] === null ? panel.suffix : s[5];
+    if (s[5] === undefined || s[5] === null) lines.push({ points: data.points, cls: cls, name: s[2], style: s[7] });
     var item = document.createElement('li');
-    item.className = 'series ' + cls + (s[4] ? ' ' + s[4] : '');
+    item.className = 'series ' + cls + (s[6] ? ' legend-only' : '') + (s[7] ? ' ' + s[7] : '');
+    if (s[6]) item.setAttribute('title', s[6]);
     item.setAttribute('data-series', s[2]);
     item.setAttribute('data-points', String(data.points.length));
     if (data.raw !== null) item.setAttribute('data-value', String(data.raw));
@@ -112,21 +122,21 @@ function renderPanel(panel, app, t0, t1, width) {
     var latest = document.createElement('span');
     latest.className = 'latest';
     // A band's value is a share (0–1), read as a percentage whatever the panel's unit.
-    latest.textContent = data.raw === null ? '–' : s[4] === 'band' ? formatNumber(data.raw * 100) + ' %' : formatNumber(data.raw * s[3]) + panel.suffix;
-    readouts.push({ node: latest, points: data.points, text: latest.textContent });
+    latest.textContent = data.raw === null ? '–' : s[7] === 'band' ? formatNumber(data.raw * 100) + ' %' : formatNumber(data.raw * s[3]) + suffix;
+    readouts.push({ node: latest, points: data.points, text: latest.textContent, suffix: suffix });
     item.append(swatch, label, latest);
     legend.append(item);
   });
-  if (panel.series.length > MAX_LINES) {
+  if (panel.series.length > visible.length) {
     var more = document.createElement('li');
     more.className = 'more';
-    more.textContent = '+' + (panel.series.length - MAX_LINES) + ' more (filter to see them)';
+    more.textContent = '+' + (panel.series.length - visible.length) + ' more (filter to see them)';
     legend.append(more);
   }
   var chart = drawChart(lines, t0, t1, width, panel.title + ' (' + panel.unit + ')', function (time) {
     readouts.forEach(function (r) {
       var p = time === null ? null : pointAt(r.points, time);
-      r.node.textContent = time === null ? r.text : p && p[0] === time ? formatNumber(p[1]) + panel.suffix : '–';
+      r.node.textContent = time === null ? r.text : p && p[0] === time ? formatNumber(p[1]) + r.suffix : '–';
     });
   });
   node.append(header, legend, chart);
@@ -216,7 +226,8 @@ function updateStatus() {
   var count = app ? app.payloads.length : 0;
   var newest = count ? app.payloads[count - 1].time : 0;
   var ago = newest ? ' · last measured ' + Math.max(0, Math.round((Date.now() - newest) / 1000)) + ' s ago' : '';
-  status.textContent = (connected ? 'live' : 'reconnecting…') + ' · ' + count + ' payload' + (count === 1 ? '' : 's') + ago;
+  // "connecting…" until the first event: "reconnecting…" before it read as a fault.
+  status.textContent = (!heard ? 'connecting…' : connected ? 'live' : 'reconnecting…') + ' · ' + count + ' payload' + (count === 1 ? '' : 's') + ago;
 }
 
 function schedule() {
@@ -226,11 +237,17 @@ function schedule() {
   requestAnimationFrame(render);
 }
 
+var heard = false;
 var events = new EventSource('events');
 events.addEventListener('open', function () { connected = true; updateStatus(); });
 events.addEventListener('error', function () { connected = false; updateStatus(); });
-events.addEventListener('snapshot', function (e) { loadSnapshot(JSON.parse(e.data)); schedule(); });
-events.addEventListener('payload', function (e) { addPayload(JSON.parse(e.data)); schedule(); });
+events.addEventListener('snapshot', function (e) { heard = true; loadSnapshot(JSON.parse(e.data)); schedule(); });
+events.addEventListener('payload', function (e) { heard = true; addPayload(JSON.parse(e.data)); schedule(); });
+// The stored history is drawn at once, without waiting for the stream's first event; the
+// stream's snapshot replaces it when it comes.
+fetch('history.json').then(function (r) { return r.ok ? r.json() : null; }).then(function (snapshot) {
+  if (snapshot && !heard) { loadSnapshot(snapshot); schedule(); }
+}).catch(function () {});
 $('filter').addEventListener('input', schedule);
 var drawnWidth = window.innerWidth;
 // Only a change of width changes the charts; a height change (a phone's toolbar) keeps the hover.

@@ -47,6 +47,8 @@ main { padding: 16px; max-width: 1600px; margin: 0 auto; }
 .legend .label { color: var(--muted); }
 .legend .latest { font-weight: 600; font-variant-numeric: tabular-nums; }
 .swatch { width: 10px; height: 3px; border-radius: 2px; background: currentColor; }
+/* A series read in the legend only (another unit than the chart): a hollow swatch. */
+.legend-only .swatch { background: none; border: 1px dashed currentColor; height: 1px; }
 .chart { display: block; width: 100%; height: 120px; overflow: visible; }
 .chart .gridline { stroke: var(--grid); stroke-width: 1; }
 .chart text { fill: var(--muted); font-size: 10px; font-variant-numeric: tabular-nums; }
