@@ -9,7 +9,7 @@ import { httpRequest } from './helpers/http.js';
 
 const MIB = 1024 * 1024;
 
-interface Panel { id: string; title: string; section: string; unit: string; series: Array<[string, string, string, number, string?]> }
+interface Panel { id: string; title: string; section: string; unit: string; series: Array<[string, string, string, number, (string | null)?, (string | null)?, (string | null)?, string?]> }
 const page = runInNewContext(`${CHART_SCRIPT}\n${PANELS_SCRIPT}\n({ planPanels })`) as {
   planPanels(kinds: Map<string, boolean>): { core: Panel[]; others: Panel[] };
 };
@@ -24,9 +24,9 @@ test('Container panels: memory under its limit drawn as a line, CPU in cores aga
   const memory = core.find((p) => p.id === 'container-memory')!;
   const cpu = core.find((p) => p.id === 'container-cpu')!;
   assert.equal(memory.section, 'container');
-  assert.deepEqual(memory.series.map((s) => [s[0], s[4] ?? null]), [['limit', 'limit'], ['working set', null], ['RSS', null], ['heap used', null], ['heap after full GC', null]]);
+  assert.deepEqual(memory.series.map((s) => [s[0], s[7] ?? null]), [['limit', 'limit'], ['working set', null], ['RSS', null], ['heap used', null], ['heap after full GC', null]]);
   assert.equal(cpu.unit, 'cores');
-  assert.deepEqual(cpu.series.map((s) => [s[0], s[2], s[4] ?? null]), [
+  assert.deepEqual(cpu.series.map((s) => [s[0], s[2], s[7] ?? null]), [
     ['quota', 'node.container.cpu.quota.cores', 'limit'], ['used', 'node.cpu.utilization', null], ['throttled periods', 'node.container.cpu.throttled.ratio', 'band']]);
   assert.ok(core.filter((p) => p.section === 'runtime').some((p) => p.id === 'memory'), 'the runtime panels stay');
 });
