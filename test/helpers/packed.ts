@@ -21,8 +21,11 @@ function run(file: string, args: readonly string[], options: Parameters<typeof e
   return running as Promise<{ stdout: string; stderr: string }>;
 }
 
-/** What `npm pack` reads from the worktree: the build inputs and the files it ships. */
-const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'src', 'onload', 'docs', 'examples', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+/**
+ * What `npm pack` reads from the worktree: the build inputs and the files it ships. `examples/`
+ * (shipped as source) stays out: the copy's build would compile it against test helpers it lacks.
+ */
+const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'src', 'onload', 'docs', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 
 /** The environment for npm and tsc children: the runner's, minus what `npm test` injects. */
 function cleanEnv(): NodeJS.ProcessEnv {
