@@ -9,6 +9,8 @@
  * statsd, and the data-model rules (docs/outputs.md). A failure prints the seed and the
  * smallest failing case. `npm run soak` runs many more cases (test/soak/).
  */
-import { runValidity } from './helpers/output-validity-run.js';
+import { test } from 'node:test';
+import { validityTest } from './helpers/output-validity-run.js';
 
-await runValidity({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 1000), batch: 1000, etsy: true });
+const { title, skip, run } = validityTest({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 1000), batch: 1000, etsy: true });
+test(title, { skip }, run);

@@ -200,4 +200,6 @@ export const OutputRuleMetric = {
   negativeIncrements: 'hmetrics.negative_increments',
   /** Negative timings, refused: a timing is a duration, and a histogram's sum only grows. */
   droppedNegativeTimings: 'hmetrics.dropped.negative_timings',
+  /** Pushed names OTLP left out because another source name or kind owns their OTLP name (a gauge, since start). */
+  otlpNameClashes: 'hmetrics.otlp.name_clashes',
 } as const;

@@ -5,6 +5,7 @@ import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.j
 import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
 import { toAttributes } from './attributes.js';
 import { HTTP_SERVER_DESCRIPTORS } from '../http-server/otlp-descriptors.js';
+import { OutputRuleMetric } from '../metrics/names.js';
 import { otlpName } from '../metrics/wire-names.js';
 import { bucketize, histogramPoint, mergeBuckets, sameBounds, type Buckets } from './histogram.js';
 
@@ -242,7 +243,7 @@ const DESCRIPTORS = { counter: new Map<string, Descriptor | null>(), gauge: new 
 const OWNERS = new Map<string, string>();
 const MAX_CACHED_DESCRIPTORS = 20_000;
 
-const NAME_CLASHES: Descriptor = { name: 'hmetrics.otlp.name_clashes', unit: '{series}', description: 'Pushed series names left out because another source name or kind already owns their OTLP name, since start.', instrument: 'gauge' };
+const NAME_CLASHES: Descriptor = { name: OutputRuleMetric.otlpNameClashes, unit: '{series}', description: 'Pushed series names left out because another source name or kind already owns their OTLP name, since start.', instrument: 'gauge' };
 
 /** Pushed series left out because another source name or instrument owns their OTLP name. */
 export const nameClashes = { count: 0 };

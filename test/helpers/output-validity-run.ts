@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { EtsyStatsd } from './etsy-statsd.js';
 import { compileProtos, generateCase, missingTools, removeDir, shrink, validate, type Case } from './output-validity.js';
 
-/** Registers the property test: `cases` seeded cases in batches (one parser process per batch). */
-export async function runValidity(options: { cases: number; batch: number; etsy: boolean }): Promise<void> {
+/**
+ * Sets up the property test's parsers and returns its title, skip reason and body: `cases`
+ * seeded cases in batches (one parser process per batch). The caller registers the test, so the
+ * runner reports it under the test file's name.
+ */
+export function validityTest(options: { cases: number; batch: number; etsy: boolean }): { title: string; skip: string | false; run: () => Promise<void> } {
   const missing = missingTools();
   // HMETRICS_VALIDITY_SEED replays a reported failure.
   const seed = Number(process.env['HMETRICS_VALIDITY_SEED'] ?? 0x5eed);
@@ -20,7 +24,8 @@ export async function runValidity(options: { cases: number; batch: number; etsy:
     await etsy?.close();
   });
 
-  test(`${options.cases} generated cases: every output passes independent strict parsers and the data-model rules (seed ${seed})`, { skip: missing }, async () => {
+  const title = `${options.cases} generated cases: every output passes independent strict parsers and the data-model rules (seed ${seed})`;
+  const run = async (): Promise<void> => {
     for (let start = 0; start < options.cases; start += options.batch) {
       const cases: Case[] = [];
       for (let i = start; i < Math.min(options.cases, start + options.batch); i++) cases.push(generateCase(seed, i));
@@ -37,5 +42,6 @@ export async function runValidity(options: { cases: number; batch: number; etsy:
         `Its finding: ${finding}`,
       ].join('\n'));
     }
-  });
+  };
+  return { title, skip: missing ?? false, run };
 }

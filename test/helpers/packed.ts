@@ -21,7 +21,11 @@ function run(file: string, args: readonly string[], options: Parameters<typeof e
   return running as Promise<{ stdout: string; stderr: string }>;
 }
 
-/** What `npm pack` reads from the worktree: the build inputs and the files it ships. */
+/**
+ * What `npm pack` reads from the worktree: the build inputs and the files it ships (`examples/`
+ * ships as source and compiles with the rest; the maintainers' screenshot scripts that use test
+ * helpers live in tools/, which the copy leaves out).
+ */
 const PACK_INPUTS = ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'scripts', 'src', 'onload', 'docs', 'examples', 'README.md', 'LICENSE', 'CHANGELOG.md'];
 
 /** The environment for npm and tsc children: the runner's, minus what `npm test` injects. */

@@ -1,4 +1,6 @@
 /** The output property test at soak size (`npm run soak`): 50 000 cases, or HMETRICS_VALIDITY_CASES. */
-import { runValidity } from '../helpers/output-validity-run.js';
+import { test } from 'node:test';
+import { validityTest } from '../helpers/output-validity-run.js';
 
-await runValidity({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 50_000), batch: 2000, etsy: true });
+const { title, skip, run } = validityTest({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 50_000), batch: 2000, etsy: true });
+test(title, { skip }, run);
