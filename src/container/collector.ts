@@ -48,6 +48,8 @@ export class ContainerCollector implements RuntimeCollector {
   readonly #options: ContainerCollectorOptions;
   #enabled = false;
   #unsubscribeGc: (() => void) | undefined;
+  /** The deferred first read (an Immediate, not a timer: it holds nothing and disable() cancels it). */
+  #starting: NodeJS.Immediate | undefined;
   /** The cgroup has been located and its limits read since the last enable. */
   #ready = false;
   #dirs: CgroupDirs = {};
@@ -79,7 +81,7 @@ export class ContainerCollector implements RuntimeCollector {
     // cheap (the other collectors' intervals start at their own enable), and the heap-limit
     // check's node:v8 (~25 internal modules) is not paid by `import 'hmetrics/onload'` before
     // the app's first line. Unref'd: a process that ends at once reads it at its final collect.
-    setTimeout(() => this.#start(), 0).unref();
+    this.#starting = setImmediate(() => this.#start()).unref();
   }
 
   /** Locates the cgroup, reads its limits and the counters' baseline, checks the heap limit. Once per enable. */
@@ -104,6 +106,8 @@ export class ContainerCollector implements RuntimeCollector {
     this.#enabled = false;
     this.#unsubscribeGc?.();
     this.#unsubscribeGc = undefined;
+    if (this.#starting !== undefined) clearImmediate(this.#starting);
+    this.#starting = undefined;
   }
 
   collect(aggregator: Aggregator): void {
