@@ -14,18 +14,16 @@
  * the client's own work.
  *
  * Wall clock on a shared 2-core machine moves by ±10 % between identical runs, more than the
- * monitor costs; so a second table counts instructions under callgrind (repeatable to about
- * 1 %): the same app with a keep-alive client in one process, N requests minus 0 (startup),
- * off, on and otel. Added µs are the added instructions at the app-alone run's instructions
- * per CPU µs (from the autocannon table). Skipped without valgrind or with --no-instructions.
+ * monitor costs (instruction counts under callgrind moved by ±5 % between runs too, too much to
+ * be of use here); so a last table times the monitor's own path in process, on and off in
+ * alternated blocks, which repeats to about ±50 ns.
  *
- *   npm run build && node dist/bench/http-server.bench.js [--quick] [--seconds=N] [--rounds=N]
+ *   npm run build && node dist/bench/http-server.bench.js [--quick] [--seconds=N] [--rounds=N] [--path-only]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { countInstructions, hasCallgrind } from './callgrind.js';
 
 const require = createRequire(import.meta.url);
 const ARGS = process.argv.slice(2);
@@ -118,7 +116,7 @@ async function fastifyServer(): Promise<{ port: number; close(): void }> {
   return { port: app.server.address().port, close: () => void app.close() };
 }
 
-// ---------------------------------------------------------------- under callgrind: one process, N requests
+// ---------------------------------------------------------------- one process, N requests (for a CPU profile: node --cpu-prof … loop express on 20000)
 async function loop(framework: Framework, variant: Variant, requests: number): Promise<void> {
   const { port } = (await startApp(framework, variant)).server;
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
@@ -131,16 +129,46 @@ async function loop(framework: Framework, variant: Variant, requests: number): P
   process.exit(0);
 }
 
-// Two runs, 200 and 1 200 requests: their difference leaves out startup and the first
-// requests' compilation, so what remains is the steady state.
-const INSTRUCTION_WARM = 200;
-const INSTRUCTION_REQUESTS = 1_000;
-
-async function instructions(framework: Framework, variant: Variant): Promise<number> {
-  const run = (n: number): Promise<number> => countInstructions([fileURLToPath(import.meta.url), 'loop', framework, variant, String(n)], {
-    cwd: fileURLToPath(new URL('../../', import.meta.url)), env: { OTEL_SEMCONV_STABILITY_OPT_IN: 'http' },
-  });
-  return ((await run(INSTRUCTION_WARM + INSTRUCTION_REQUESTS)) - (await run(INSTRUCTION_WARM))) / INSTRUCTION_REQUESTS;
+/**
+ * The monitor's own path per request, in one process with no network: a real IncomingMessage
+ * and ServerResponse per request, published on Node's two channels as the server does, the
+ * response's 'close' emitted; blocks with the monitor on and off alternate. What is added is
+ * everything the monitor does per request (handlers, listener, tags, one counter and one timer).
+ */
+async function handlerPath(): Promise<{ off: number; on: number }> {
+  const dc = await import('node:diagnostics_channel');
+  const hmetrics = await import('../src/index.js');
+  const start = dc.channel('http.server.request.start');
+  const finish = dc.channel('http.server.response.finish');
+  const route = { path: '/:id' };
+  const one = (): void => {
+    const req = new http.IncomingMessage(null as never) as http.IncomingMessage & { route?: unknown; baseUrl?: string };
+    req.method = 'GET';
+    req.rawHeaders = ['Host', '127.0.0.1', 'Connection', 'keep-alive'];
+    const res = new http.ServerResponse(req);
+    if (start.hasSubscribers) start.publish({ request: req, response: res, socket: null, server: null });
+    req.route = route;
+    req.baseUrl = `/api${''}/users`;
+    res.setHeader('Content-Length', '27');
+    if (finish.hasSubscribers) finish.publish({ request: req, response: res, socket: null, server: null });
+    res.emit('close');
+  };
+  const block = (n: number): number => {
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < n; i++) one();
+    const used = process.cpuUsage(cpu);
+    return ((used.user + used.system) * 1000) / n;
+  };
+  block(200_000);
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let k = 0; k < 20; k++) {
+    if (k % 2) hmetrics.enableHttpServerMonitor(); else hmetrics.disableHttpServerMonitor();
+    (k % 2 ? on : off).push(block(100_000));
+    hmetrics.processAggregator.swap();
+  }
+  hmetrics.disableHttpServerMonitor();
+  return { off: median(off), on: median(on) };
 }
 
 // ---------------------------------------------------------------- the parent: load and compare
@@ -188,22 +216,9 @@ const median = (values: number[]): number => {
 
 async function main(): Promise<void> {
   const cpuOff = new Map<Framework, number>();
-  if (!ARGS.includes('--instructions-only')) await wallClock(cpuOff);
-  if (ARGS.includes('--no-instructions')) return;
-  if (!hasCallgrind()) {
-    process.stdout.write('\nvalgrind is not installed: instruction counts skipped (apt-get install valgrind).\n');
-    return;
-  }
-  process.stdout.write(`\nInstructions per request under callgrind (${INSTRUCTION_REQUESTS} keep-alive requests after ${INSTRUCTION_WARM}, ${CONNECTIONS} in flight, client in the same process):\n\n`);
-  process.stdout.write('| app | off | on (added) | on ≈ µs added | otel (added) | otel ≈ µs added |\n|---|---|---|---|---|---|\n');
-  for (const framework of FRAMEWORKS) {
-    const off = await instructions(framework, 'off');
-    const on = await instructions(framework, 'on');
-    const otel = await instructions(framework, 'otel');
-    const perUs = cpuOff.has(framework) ? off / cpuOff.get(framework)! : NaN;
-    const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-    process.stdout.write(`| ${framework} | ${fmt(off)} | ${fmt(on)} (+${fmt(on - off)}) | ${((on - off) / perUs).toFixed(2)} | ${fmt(otel)} (+${fmt(otel - off)}) | ${((otel - off) / perUs).toFixed(1)} |\n`);
-  }
+  if (!ARGS.includes('--path-only')) await wallClock(cpuOff);
+  const path = await handlerPath();
+  process.stdout.write(`\nThe monitor's own path per request, in process (real request and response objects, both channels, 'close'; 10 alternated blocks of 100 000):\n\n| off | on | added |\n|---|---|---|\n| ${path.off.toFixed(0)} ns | ${path.on.toFixed(0)} ns | **${(path.on - path.off).toFixed(0)} ns** |\n`);
 }
 
 async function wallClock(cpuOff: Map<Framework, number>): Promise<void> {
