@@ -42,7 +42,7 @@ test('the log line prints values at their measured precision and leaves NaN/Infi
   agg.count('bytes', 2 ** 64);
   agg.gauge('tiny', 1e-7);
   const line = formatL2met(agg.swap(), [50], undefined);
-  // The two non-finite gauges never reach the line: the aggregator refuses them and counts it.
+  // The aggregator refuses the two non-finite gauges and counts them (docs/telemetry.md).
   assert.equal(line, 'count#bytes=18446744073709551616 count#hmetrics.dropped.non_finite=2 sample#node.eventloop.delay.ms.median=0.1032 '
     + 'sample#node.eventloop.usage.percent=0.3 sample#tiny=0.0000001');
 });
