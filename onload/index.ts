@@ -3,7 +3,7 @@
  * or `NODE_OPTIONS="--require hmetrics/onload"`. Starts reporting from the environment
  * (HMETRICS_URL, else HEROKU_METRICS_URL) and never throws into the host.
  */
-import { autostart } from '../src/autostart.js';
+import { autostart } from '../src/startup/autostart.js';
 
 try {
   autostart(process.env); // the environment is read here, once, by src/config

@@ -5,10 +5,10 @@
  */
 
 // --- report loop and errors (core) ---
-export { report } from './report.js';
-export { REPORT_DEFAULTS } from './report-defaults.js';
-export { isReporting } from './lock.js';
-export type { ErrHandler, ReportOptions } from './report.js';
+export { report } from './loop/report.js';
+export { REPORT_DEFAULTS } from './loop/report-defaults.js';
+export { isReporting } from './loop/lock.js';
+export type { ErrHandler, ReportOptions } from './loop/report.js';
 export {
   HmetricsError,
   AlreadyStarted,
@@ -19,8 +19,8 @@ export {
   ReportInWorkerThread,
   isHmetricsError,
   isFatal,
-} from './errors.js';
-export { redactEndpoint } from './redact.js';
+} from './util/errors.js';
+export { redactEndpoint } from './util/redact.js';
 
 // --- metrics model (core) ---
 export { Aggregator, processAggregator } from './metrics/aggregator.js';
@@ -73,12 +73,12 @@ export { listen, StatsdReceiver, RECEIVER_DEFAULTS } from './statsd/receiver.js'
 export type { StatsdListenOptions, StatsdReceiverStats } from './statsd/receiver.js';
 export { parseStatsdLine } from './statsd/parse.js';
 export type { StatsdLine, StatsdKind } from './statsd/parse.js';
-export { encodeSnapshot } from './statsd/encode.js';
-export type { StatsdEncodeOptions, EncodedSnapshot } from './statsd/encode.js';
-export { StatsdSink, STATSD_SINK_DEFAULTS } from './sinks/statsd.js';
-export type { StatsdSinkOptions } from './sinks/statsd.js';
-export type { StatsdConventionOptions, StatsdTagsMode } from './statsd/conventions.js';
-export type { LookupFunction } from './statsd/resolver.js';
+export { encodeSnapshot } from './sinks/statsd/encode.js';
+export type { StatsdEncodeOptions, EncodedSnapshot } from './sinks/statsd/encode.js';
+export { StatsdSink, STATSD_SINK_DEFAULTS } from './sinks/statsd/sink.js';
+export type { StatsdSinkOptions } from './sinks/statsd/sink.js';
+export type { StatsdConventionOptions, StatsdTagsMode } from './sinks/statsd/conventions.js';
+export type { LookupFunction } from './sinks/statsd/resolver.js';
 export { envStatsdReceiver } from './statsd/from-env.js';
 export { StatsdReceiverMetric } from './metrics/names.js';
 

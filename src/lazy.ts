@@ -13,8 +13,8 @@ import { load } from '#load';
  * lazy.report().report(signal, endpoint);
  */
 export const lazy = {
-  report: () => load('./report.js') as typeof import('./report.js'),
-  startStory: () => load('./start-story.js') as typeof import('./start-story.js'),
+  report: () => load('./loop/report.js') as typeof import('./loop/report.js'),
+  startStory: () => load('./startup/start-story.js') as typeof import('./startup/start-story.js'),
   telemetryApi: () => load('./telemetry/api.js') as typeof import('./telemetry/api.js'),
   telemetryEmitter: () => load('./telemetry/emitter.js') as typeof import('./telemetry/emitter.js'),
   telemetryFromEnv: () => load('./telemetry/from-env.js') as typeof import('./telemetry/from-env.js'),
@@ -27,7 +27,7 @@ export const lazy = {
   otlpFromEnv: () => load('./otlp/from-env.js') as typeof import('./otlp/from-env.js'),
   otlpSink: () => load('./otlp/sink.js') as typeof import('./otlp/sink.js'),
   herokuSink: () => load('./sinks/heroku.js') as typeof import('./sinks/heroku.js'),
-  statsdSink: () => load('./sinks/statsd.js') as typeof import('./sinks/statsd.js'),
+  statsdSink: () => load('./sinks/statsd/sink.js') as typeof import('./sinks/statsd/sink.js'),
   logSink: () => load('./sinks/log.js') as typeof import('./sinks/log.js'),
   threadForwarder: () => load('./topology/thread-forwarder.js') as typeof import('./topology/thread-forwarder.js'),
   aggregator: () => load('./metrics/aggregator.js') as typeof import('./metrics/aggregator.js'),

@@ -4,7 +4,7 @@ import { Aggregator, processAggregator } from '../src/index.js';
 import * as api from '../src/index.js';
 import * as lazy from '../src/telemetry/lazy-api.js';
 import { resetForTests } from '../src/telemetry/api.js';
-import { resetDebug } from '../src/debug.js';
+import { resetDebug } from '../src/util/debug.js';
 import { RefusedMetric } from '../src/metrics/names.js';
 import { resetToldRefusals } from '../src/metrics/refusals.js';
 import type { Snapshot } from '../src/metrics/snapshot.js';

@@ -13,7 +13,7 @@ import { missingSchemeHint } from '../src/config/endpoint.js';
 import { describeBind, parseListenAddress } from '../src/config/listen-address.js';
 import { endpointFromEnv, intervalFromEnv, otlpIntervalFromEnv, readConfig } from '../src/config/read.js';
 import { otlpConfigFromEnv } from '../src/otlp/env-config.js';
-import { startStory } from '../src/start-story.js';
+import { startStory } from '../src/startup/start-story.js';
 import { listenFailure } from '../src/cli/main.js';
 import { PACKAGE_ROOT, runNode } from './helpers/child.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';

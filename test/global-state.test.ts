@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { shared, STATE_VERSION } from '../src/global-state.js';
+import { shared, STATE_VERSION } from '../src/util/global-state.js';
 
 // Two copies of the package are two module instances. A query string gives this test a second
 // instance of the same file, as a second copy of hmetrics (or the CommonJS build) would have.
-type GlobalStateModule = typeof import('../src/global-state.js');
-const secondCopy = (): Promise<GlobalStateModule> => import(`../src/global-state.js?copy=${Math.random()}`) as Promise<GlobalStateModule>;
+type GlobalStateModule = typeof import('../src/util/global-state.js');
+const secondCopy = (): Promise<GlobalStateModule> => import(`../src/util/global-state.js?copy=${Math.random()}`) as Promise<GlobalStateModule>;
 
 test('two module instances get one value per name, created once', async () => {
   const other = await secondCopy();
@@ -27,7 +27,7 @@ test('the state lives on globalThis under the versioned symbol', () => {
 
 test('every process-wide singleton of the package is in the shared store', async () => {
   const { processAggregator } = await import('../src/metrics/aggregator.js');
-  const { isReporting } = await import('../src/lock.js');
+  const { isReporting } = await import('../src/loop/lock.js');
   const store = (globalThis as Record<symbol, Record<string, unknown>>)[Symbol.for(`hmetrics.state.v${STATE_VERSION}`)]!;
   assert.equal(store['aggregator'], processAggregator);
   assert.equal(isReporting(), false);

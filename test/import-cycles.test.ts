@@ -17,8 +17,8 @@ test('src has no import cycles beyond the known ones (static imports and lazy lo
 
 test('the graph sees static imports, re-exports and lazy loads', () => {
   const graph = sourceGraph(`${PACKAGE_ROOT}src`);
-  assert.ok(graph.get('report.ts')?.has('report-loop.ts'), 'a static import');
-  assert.ok(graph.get('supervisor.ts')?.has('report.ts'), 'a lazy load');
-  assert.ok(!graph.get('supervisor.ts')?.has('lazy.ts') || graph.get('supervisor.ts')?.has('report.ts'));
+  assert.ok(graph.get('loop/report.ts')?.has('loop/report-loop.ts'), 'a static import');
+  assert.ok(graph.get('startup/supervisor.ts')?.has('loop/report.ts'), 'a lazy load');
+  assert.ok(!graph.get('startup/supervisor.ts')?.has('lazy.ts') || graph.get('startup/supervisor.ts')?.has('loop/report.ts'));
   assert.ok(graph.get('index.ts')!.size > 5, 'the re-exports of the public API');
 });

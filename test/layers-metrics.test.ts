@@ -17,7 +17,7 @@ test('src/metrics imports nothing above it', () => {
     const text = readFileSync(join(dir, file), 'utf8');
     for (const match of text.matchAll(/(?:from\s+|import\(\s*|load\(\s*)'([^']+)'/g)) {
       const target = match[1]!;
-      if (target.startsWith('node:') || target.startsWith('./') || target === '../global-state.js' || target === '../debug.js') continue;
+      if (target.startsWith('node:') || target.startsWith('./') || target === '../util/global-state.js' || target === '../util/debug.js') continue;
       upward.push(`${file} → ${target}`);
     }
   }

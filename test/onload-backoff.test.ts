@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { backoffDelay, supervise } from '../src/supervisor.js';
-import { AlreadyStarted, HerokuMetricsURLUnset, HmetricsError } from '../src/errors.js';
+import { backoffDelay, supervise } from '../src/startup/supervisor.js';
+import { AlreadyStarted, HerokuMetricsURLUnset, HmetricsError } from '../src/util/errors.js';
 import { turns } from './helpers/wait.js';
 
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 }));

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import StatsD from 'hot-shots';
 import { Aggregator, InvalidEndpoint, InvalidOption, parseStatsdLine, report, StatsdSink, type Snapshot } from 'hmetrics';
-import { resetDebug } from '../src/debug.js';
-import { resolveConventions } from '../src/statsd/conventions.js';
+import { resetDebug } from '../src/util/debug.js';
+import { resolveConventions } from '../src/sinks/statsd/conventions.js';
 import { UdpCollector } from './helpers/udp-collector.js';
 import { until } from './helpers/wait.js';
 

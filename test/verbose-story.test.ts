@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { explainInterval } from '../src/start-story.js';
+import { explainInterval } from '../src/startup/start-story.js';
 import { runNode } from './helpers/child.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 

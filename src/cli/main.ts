@@ -7,7 +7,7 @@
  */
 import { parseArgs } from './args.js';
 import { startReceiver } from './receive.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../util/version.js';
 import { MAIN_USAGE, RECEIVE_USAGE } from './usage.js';
 
 const USAGE = { main: MAIN_USAGE, receive: RECEIVE_USAGE } as const;

@@ -1,4 +1,4 @@
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from '../util/errors.js';
 import { describeValue } from '../util/check.js';
 import { MAX_DURATION } from './duration.js';
 

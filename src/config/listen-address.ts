@@ -1,4 +1,4 @@
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from '../util/errors.js';
 import { describeValue } from '../util/check.js';
 
 /** A listen address as written: the host is absent for a bare port (each listener has its default). */

@@ -1,4 +1,4 @@
-import { REPORT_DEFAULTS } from '../report-defaults.js';
+import { REPORT_DEFAULTS } from '../loop/report-defaults.js';
 import { readDuration } from './duration.js';
 
 // onload's environment, read once into a typed configuration that says where each value came

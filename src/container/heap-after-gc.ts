@@ -1,4 +1,4 @@
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 
 /**
  * Heap used after the last full GC, fed by the runtime's one GC observer (the container

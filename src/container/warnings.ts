@@ -1,5 +1,5 @@
 import { isTruthy, processEnv } from '../config/read.js';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 
 const MiB = 1024 * 1024;
 const HOUR_MS = 3_600_000;

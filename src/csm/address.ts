@@ -1,5 +1,5 @@
 import { tryListenAddress } from '../config/listen-address.js';
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from '../util/errors.js';
 import { bracketHost, udpFamily } from '../util/ipv6.js';
 
 /** Where the AWS SDKs send CSM events when nothing else is configured. */

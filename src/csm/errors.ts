@@ -1,4 +1,4 @@
-import { HmetricsError } from '../errors.js';
+import { HmetricsError } from '../util/errors.js';
 
 /**
  * `csm.start()` was called again with a client id or address other than the running

@@ -1,6 +1,6 @@
-import { debug } from '../debug.js';
-import { InvalidOption } from '../errors.js';
-import { shared } from '../global-state.js';
+import { debug } from '../util/debug.js';
+import { InvalidOption } from '../util/errors.js';
+import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { InternalMetric } from '../metrics/names.js';
 import { parseCsmAddress } from './address.js';

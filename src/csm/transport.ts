@@ -1,5 +1,5 @@
 import type { Socket } from 'node:dgram';
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import type { CsmTarget } from './address.js';
 import { backoffDelay, POLICIES } from '../delivery/backoff.js';
 

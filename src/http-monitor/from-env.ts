@@ -1,4 +1,4 @@
-import { debug, isTruthy } from '../debug.js';
+import { debug, isTruthy } from '../util/debug.js';
 import { enableHttpClientMonitor } from './monitor.js';
 
 /**

@@ -1,5 +1,5 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
 import { OWN_REQUEST } from '../transport/http.js';

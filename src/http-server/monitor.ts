@@ -1,5 +1,5 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpServerMetric } from '../metrics/names.js';
 import { checkInteger } from '../util/check.js';

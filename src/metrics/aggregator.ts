@@ -1,4 +1,4 @@
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { InternalMetric, OutputRuleMetric, RefusedMetric } from './names.js';
 import { tellRefusal } from './refusals.js';
 import { NO_TAGS, seriesKey, type Tags } from './series.js';

@@ -1,4 +1,4 @@
-import { debug, debugging } from '../debug.js';
+import { debug, debugging } from '../util/debug.js';
 
 /** Distinct refusals told in verbose mode; past it they are still counted, no longer told. */
 const MAX_TOLD = 1_000;

@@ -1,6 +1,6 @@
 import { readDuration } from '../config/duration.js';
 import { isSet, otlpIntervalFromEnv, wantsOtlp, type Sourced } from '../config/read.js';
-import { redactEndpoint } from '../redact.js';
+import { redactEndpoint } from '../util/redact.js';
 import { OTLP_DEFAULTS, type OtlpOptions, type OtlpTemporalityPreference } from './options.js';
 
 /** What `onload` needs to start an OTLP export, read from the OpenTelemetry variables. */

@@ -1,4 +1,4 @@
-import { DeliveryFailed } from '../errors.js';
+import { DeliveryFailed } from '../util/errors.js';
 
 /**
  * The collector answered, and what it refused will not be sent again: a 4xx other than 429

@@ -1,7 +1,7 @@
 import { endpointFromEnv } from '../config/read.js';
-import { debug } from '../debug.js';
-import { redactEndpoint } from '../redact.js';
-import type { ReportOptions } from '../report.js';
+import { debug } from '../util/debug.js';
+import { redactEndpoint } from '../util/redact.js';
+import type { ReportOptions } from '../loop/report.js';
 import { otlpConfigFromEnv } from './env-config.js';
 import { runtimeExportLoop } from './runtime-loop.js';
 

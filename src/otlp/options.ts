@@ -1,5 +1,5 @@
 import { OTLP_DEFAULT_INTERVAL } from '../config/read.js';
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from '../util/errors.js';
 
 /** How the OTLP sink sends: `http/protobuf` (the spec's default) or `http/json`. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Attributes, AttributeValue } from './model.js';
 import type { ResolvedOtlpOptions } from './options.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../util/version.js';
 import { processEnv } from '../config/read.js';
 
 /** hmetrics' version. */

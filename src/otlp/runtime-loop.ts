@@ -1,10 +1,10 @@
-import { AlreadyStarted, InvalidEndpoint } from '../errors.js';
+import { AlreadyStarted, InvalidEndpoint } from '../util/errors.js';
 import { Aggregator } from '../metrics/aggregator.js';
 import { CarryOver } from '../metrics/carry-over.js';
-import { shared } from '../global-state.js';
-import { REPORT_DEFAULTS } from '../report-defaults.js';
-import { Outlet, ReportLoop } from '../report-loop.js';
-import type { ErrHandler, ReportOptions } from '../report.js';
+import { shared } from '../util/global-state.js';
+import { REPORT_DEFAULTS } from '../loop/report-defaults.js';
+import { Outlet, ReportLoop } from '../loop/report-loop.js';
+import type { ErrHandler, ReportOptions } from '../loop/report.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
 import { OtlpSink } from './sink.js';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { DeliveryFailed, InvalidEndpoint } from '../errors.js';
+import { DeliveryFailed, InvalidEndpoint } from '../util/errors.js';
 import type { Snapshot } from '../metrics/snapshot.js';
-import { redactEndpoint } from '../redact.js';
+import { redactEndpoint } from '../util/redact.js';
 import { HttpPoster, type PostResponse } from '../transport/http.js';
 import type { Sink, SinkOptions } from '../sinks/sink.js';
 import { buildExport, ExportState } from './build-request.js';

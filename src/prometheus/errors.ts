@@ -1,4 +1,4 @@
-import { HmetricsError } from '../errors.js';
+import { HmetricsError } from '../util/errors.js';
 
 /** The Prometheus endpoint could not listen (address in use, permission, bad host). Fatal: the same address fails again. */
 export class PrometheusListenFailed extends HmetricsError {

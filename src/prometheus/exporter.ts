@@ -1,12 +1,12 @@
-import { InvalidOption } from '../errors.js';
-import { isReporting } from '../lock.js';
+import { InvalidOption } from '../util/errors.js';
+import { isReporting } from '../loop/lock.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { answerPrimaryScrapes, mergeWorkers, scrapeWorkers } from './cluster.js';
 import { FamilyList, type Family } from './family.js';
 import { contentTypeOf, negotiateFormat, render, type ExpositionFormat } from './format.js';
 import { PushedSeries, type PushedSeriesOptions } from './pushed.js';
 import { PrometheusRuntime } from './runtime-families.js';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { checkInteger } from '../util/check.js';
 
 /** Options of the Prometheus exposition; the first call that creates the exporter sets them. */

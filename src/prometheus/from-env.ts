@@ -1,5 +1,5 @@
 import { describeBind, parseListenAddress, type ListenAddress } from '../config/listen-address.js';
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import { packageManagerOf } from '../topology/role.js';
 import { isClusterWorker } from './cluster.js';
 import { exporter } from './exporter.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from '../util/errors.js';
 import { PrometheusListenFailed } from './errors.js';
 import { exporter, type PrometheusOptions } from './exporter.js';
 import { contentTypeOf, negotiateFormat, renderYielding, type ExpositionFormat } from './format.js';

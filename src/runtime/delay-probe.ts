@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { DelayWindow } from './delay-window.js';
 
 /**

@@ -1,5 +1,5 @@
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 
 /** A `gc` entry; `detail.kind` is the perf_hooks GC kind (Node ≥ 16). */
 type GcEntry = PerformanceEntry & { readonly detail?: { readonly kind?: number } | null };

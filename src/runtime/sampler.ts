@@ -1,4 +1,4 @@
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import type { RuntimeCollector } from './collector.js';
 import { CpuCollector } from './cpu.js';

@@ -1,15 +1,25 @@
 import { lazy } from '../lazy.js';
-import { HerokuMetricsURLUnset, InvalidEndpoint } from '../errors.js';
+import { HerokuMetricsURLUnset, InvalidEndpoint } from '../util/errors.js';
 import { missingSchemeHint } from '../config/endpoint.js';
-import { redactEndpoint } from '../redact.js';
+import { redactEndpoint } from '../util/redact.js';
 import type { Sink, SinkOptions } from './sink.js';
+import type { OtlpOptions } from '../otlp/options.js';
 
 // A sink's modules load only when an endpoint uses its scheme (startup cost of onload).
 const heroku = (url: URL, options: SinkOptions): Sink =>
   new (lazy.herokuSink().HerokuSink)(url, options);
 
+/**
+ * What one scheme's sink takes beyond every sink's options: the factory table is the one place
+ * that knows each scheme, so the generic `SinkOptions` knows none of them.
+ */
+export interface SchemeOptions {
+  /** Options of `otlp+http:`/`otlp+https:` endpoints (`ReportOptions.otlp`). */
+  readonly otlp?: OtlpOptions | undefined;
+}
+
 /** The schemes a sink speaks, and the sink each one builds. */
-const FACTORIES: Record<string, (url: URL, options: SinkOptions) => Sink> = {
+const FACTORIES: Record<string, (url: URL, options: SinkOptions & SchemeOptions) => Sink> = {
   'http:': heroku,
   'https:': heroku,
   'udp:': (url) => new (lazy.statsdSink().StatsdSink)(url),
@@ -54,6 +64,6 @@ export function parseEndpoints(endpoint: string | undefined | null): URL[] {
 }
 
 /** One sink per endpoint URL. */
-export function createSinks(urls: readonly URL[], options: SinkOptions): Sink[] {
+export function createSinks(urls: readonly URL[], options: SinkOptions & SchemeOptions): Sink[] {
   return urls.map((url) => FACTORIES[url.protocol]!(url, options));
 }

@@ -1,4 +1,4 @@
-import { DeliveryFailed } from '../errors.js';
+import { DeliveryFailed } from '../util/errors.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { flatten } from './flatten.js';
 import { HttpPoster } from '../transport/http.js';

@@ -24,6 +24,4 @@ export interface SinkOptions {
   readonly interval?: number;
   /** Percentiles computed for timers in sinks that flatten them. */
   readonly percentiles: readonly number[];
-  /** Options of `otlp+http:`/`otlp+https:` endpoints (`ReportOptions.otlp`). */
-  readonly otlp?: import('../otlp/options.js').OtlpOptions | undefined;
 }

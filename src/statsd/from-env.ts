@@ -2,8 +2,8 @@ import { readCount } from '../config/count.js';
 import { endpointParts } from '../config/endpoint.js';
 import { endpointFromEnv } from '../config/read.js';
 import { describeBind, parseListenAddress } from '../config/listen-address.js';
-import { debug } from '../debug.js';
-import { shared } from '../global-state.js';
+import { debug } from '../util/debug.js';
+import { shared } from '../util/global-state.js';
 import { listen, RECEIVER_DEFAULTS, type StatsdReceiver } from './receiver.js';
 
 type Holder = { running?: Promise<StatsdReceiver | undefined> };

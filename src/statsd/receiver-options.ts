@@ -1,4 +1,4 @@
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from '../util/errors.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { checkInteger, describeValue } from '../util/check.js';
 import { unbracketHost } from '../util/ipv6.js';

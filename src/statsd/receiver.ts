@@ -1,5 +1,5 @@
 import type { Socket } from 'node:dgram';
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { InternalMetric, RefusedMetric, StatsdReceiverMetric } from '../metrics/names.js';
 import { forEachLine, newScan, type DatagramCounts, type LineScan } from './parse.js';

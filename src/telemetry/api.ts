@@ -1,11 +1,11 @@
-import { debug } from '../debug.js';
-import { InvalidEndpoint, InvalidOption, type HmetricsError } from '../errors.js';
-import { redactEndpoint } from '../redact.js';
+import { debug } from '../util/debug.js';
+import { InvalidEndpoint, InvalidOption, type HmetricsError } from '../util/errors.js';
+import { redactEndpoint } from '../util/redact.js';
 import { checkDuration } from '../config/check-duration.js';
 import { checkInteger, describeValue } from '../util/check.js';
 import { BUFFER_DEFAULTS, TelemetryBuffer } from './buffer.js';
 import { lazy } from '../lazy.js';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
 import type { Emitter, EmitterOptions } from './emitter.js';
 import { TelemetryAlreadyEmitting, TelemetryAlreadyInitialized, TelemetryNotInitialized } from './errors.js';

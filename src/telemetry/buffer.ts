@@ -1,5 +1,5 @@
-import { debug } from '../debug.js';
-import type { HmetricsError } from '../errors.js';
+import { debug } from '../util/debug.js';
+import type { HmetricsError } from '../util/errors.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { InternalMetric, RefusedMetric } from '../metrics/names.js';
 import { tellOnce } from '../metrics/refusals.js';

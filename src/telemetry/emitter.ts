@@ -1,7 +1,7 @@
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import { backoffDelay, POLICIES } from '../delivery/backoff.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
-import { DeliveryFailed, type HmetricsError } from '../errors.js';
+import { DeliveryFailed, type HmetricsError } from '../util/errors.js';
 import { HttpPoster, type PostResponse } from '../transport/http.js';
 import type { TelemetryBuffer } from './buffer.js';
 import { toData, type Taken } from './payload.js';

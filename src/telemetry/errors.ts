@@ -1,4 +1,4 @@
-import { HmetricsError } from '../errors.js';
+import { HmetricsError } from '../util/errors.js';
 
 /** Keys and values quoted in messages are cut short: a message must stay one readable line. */
 function quote(text: string): string {

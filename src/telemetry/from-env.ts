@@ -1,5 +1,5 @@
-import { debug } from '../debug.js';
-import { addFinalFlush } from '../shutdown.js';
+import { debug } from '../util/debug.js';
+import { addFinalFlush } from '../startup/shutdown.js';
 import { init, startEmitting, stopEmitting } from './api.js';
 import { EMITTER_DEFAULTS } from './emitter-defaults.js';
 

@@ -1,7 +1,7 @@
-import { REPORT_DEFAULTS } from '../report-defaults.js';
+import { REPORT_DEFAULTS } from '../loop/report-defaults.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { CarryOver } from '../metrics/carry-over.js';
-import { Outlet, ReportLoop } from '../report-loop.js';
+import { Outlet, ReportLoop } from '../loop/report-loop.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
 import { IpcSink } from './ipc-sink.js';
 // Container hook (issue 21): the primary reports the shared cgroup once.

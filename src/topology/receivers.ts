@@ -1,6 +1,6 @@
 import { builtin } from '../lazy.js';
-import { debug } from '../debug.js';
-import { shared } from '../global-state.js';
+import { debug } from '../util/debug.js';
+import { shared } from '../util/global-state.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { ClusterReceiver } from './cluster-receiver.js';
 import { PRIMARY_ENV } from './role.js';

@@ -1,5 +1,5 @@
 import { builtin, lazy } from '../lazy.js';
-import { debug } from '../debug.js';
+import { debug } from '../util/debug.js';
 import { herokuCollectorConflict } from './heroku-collector.js';
 import { currentFacts, decideRole, PRIMARY_ENV } from './role.js';
 

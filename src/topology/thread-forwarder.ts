@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
-import { shared } from '../global-state.js';
+import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
 // Container hook (issue 21): the thread's heap against its resourceLimits, sent with its figures.

@@ -1,7 +1,7 @@
 import type { Agent, IncomingMessage } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
-import { DeliveryFailed } from '../errors.js';
-import { redactEndpoint, scrubSecrets } from '../redact.js';
+import { DeliveryFailed } from '../util/errors.js';
+import { redactEndpoint, scrubSecrets } from '../util/redact.js';
 
 /** The answer of a POST: status and (at most `maxBody` bytes of) body. */
 export interface PostResponse {

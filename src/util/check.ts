@@ -1,4 +1,4 @@
-import { InvalidOption } from '../errors.js';
+import { InvalidOption } from './errors.js';
 
 /**
  * A value as an error message shows it: strings quoted, arrays and objects named by kind, so a

@@ -12,7 +12,7 @@ import { FamilyList, type Family } from '../../src/prometheus/family.js';
 import { render } from '../../src/prometheus/format.js';
 import { PushedSeries } from '../../src/prometheus/pushed.js';
 import { flatten } from '../../src/sinks/flatten.js';
-import { encodeSnapshot } from '../../src/statsd/encode.js';
+import { encodeSnapshot } from '../../src/sinks/statsd/encode.js';
 import { StatsdReceiver } from '../../src/statsd/receiver.js';
 import { TelemetryBuffer } from '../../src/telemetry/buffer.js';
 import { Prng } from './prng.js';

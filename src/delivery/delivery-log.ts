@@ -1,5 +1,5 @@
-import { debug, debugging } from './debug.js';
-import type { Snapshot } from './metrics/snapshot.js';
+import { debug, debugging } from '../util/debug.js';
+import type { Snapshot } from '../metrics/snapshot.js';
 
 /**
  * One debug line per sink per delivery, success or failure, and the only place a delivery

@@ -1,4 +1,4 @@
-import { isTruthy, processEnv } from './config/read.js';
+import { isTruthy, processEnv } from '../config/read.js';
 
 export { isTruthy };
 

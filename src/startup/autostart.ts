@@ -1,11 +1,11 @@
-import { lazy } from './lazy.js';
-import { readConfig, type Config } from './config/read.js';
-import { debug, debugEnabled, resetDebug } from './debug.js';
-import { shared } from './global-state.js';
-import { isReporting } from './lock.js';
+import { lazy } from '../lazy.js';
+import { readConfig, type Config } from '../config/read.js';
+import { debug, debugEnabled, resetDebug } from '../util/debug.js';
+import { shared } from '../util/global-state.js';
+import { isReporting } from '../loop/lock.js';
 import { installShutdownFlush } from './shutdown.js';
 import { supervise, type Supervisor } from './supervisor.js';
-import { topologyRole, type Role } from './topology/start.js';
+import { topologyRole, type Role } from '../topology/start.js';
 
 // onload loads only what the environment asks for: every module costs startup time and, past
 // a point, the first scavenge's worth of RSS (about 0.8 ms and 0.4 MB per file; bench/startup.bench.ts
@@ -39,7 +39,7 @@ const AREAS: readonly {
     start: (env) => lazy.httpServerFromEnv().startHttpServerFromEnv(env) },
 ];
 
-const loadOtlp = (): typeof import('./otlp/from-env.js') => lazy.otlpFromEnv();
+const loadOtlp = (): typeof import('../otlp/from-env.js') => lazy.otlpFromEnv();
 
 
 function startAreas(env: NodeJS.ProcessEnv, config: Config, role: Role): void {

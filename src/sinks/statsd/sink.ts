@@ -1,13 +1,13 @@
 import type { Socket } from 'node:dgram';
-import { debug } from '../debug.js';
-import { DeliveryFailed, InvalidEndpoint } from '../errors.js';
-import { StatsdReceiverMetric } from '../metrics/names.js';
-import type { Snapshot } from '../metrics/snapshot.js';
-import { redactEndpoint } from '../redact.js';
-import { resolveConventions, type StatsdConventionOptions } from '../statsd/conventions.js';
-import { ENCODE_DEFAULTS, encodeSnapshot, type StatsdEncodeOptions } from '../statsd/encode.js';
-import { HostResolver, type LookupFunction } from '../statsd/resolver.js';
-import type { Sink } from './sink.js';
+import { debug } from '../../util/debug.js';
+import { DeliveryFailed, InvalidEndpoint } from '../../util/errors.js';
+import { StatsdReceiverMetric } from '../../metrics/names.js';
+import type { Snapshot } from '../../metrics/snapshot.js';
+import { redactEndpoint } from '../../util/redact.js';
+import { resolveConventions, type StatsdConventionOptions } from './conventions.js';
+import { ENCODE_DEFAULTS, encodeSnapshot, type StatsdEncodeOptions } from './encode.js';
+import { HostResolver, type LookupFunction } from './resolver.js';
+import type { Sink } from '../sink.js';
 
 /**
  * Options of the statsd sink. `maxDatagramSize`, `maxTimerValues`, `prefix`, `tags` and

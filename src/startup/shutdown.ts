@@ -1,6 +1,6 @@
-import { debug } from './debug.js';
-import { shared } from './global-state.js';
-import { REPORT_DEFAULTS } from './report-defaults.js';
+import { debug } from '../util/debug.js';
+import { shared } from '../util/global-state.js';
+import { REPORT_DEFAULTS } from '../loop/report-defaults.js';
 import type { Supervisor } from './supervisor.js';
 
 /** Past `flushTimeout`, how long a shutdown may still take before hmetrics lets go. */

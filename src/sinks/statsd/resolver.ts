@@ -1,6 +1,6 @@
-import { debug } from '../debug.js';
-import { unbracketHost } from '../util/ipv6.js';
-import { withTimeout } from '../util/time.js';
+import { debug } from '../../util/debug.js';
+import { unbracketHost } from '../../util/ipv6.js';
+import { withTimeout } from '../../util/time.js';
 
 /** Resolves a host name to one address, like `dns.promises.lookup(hostname)`. */
 export type LookupFunction = (hostname: string) => Promise<{ address: string; family: number }>;

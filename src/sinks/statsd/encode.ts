@@ -1,6 +1,6 @@
-import { formatNumber } from '../metrics/format-number.js';
-import type { Tags } from '../metrics/series.js';
-import type { Snapshot, TimerPoint } from '../metrics/snapshot.js';
+import { formatNumber } from '../../metrics/format-number.js';
+import type { Tags } from '../../metrics/series.js';
+import type { Snapshot, TimerPoint } from '../../metrics/snapshot.js';
 import type { StatsdTagsMode } from './conventions.js';
 import { byteLength, LineNamer } from './line-namer.js';
 

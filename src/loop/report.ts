@@ -1,19 +1,19 @@
 import { isMainThread } from 'node:worker_threads';
-import { debug } from './debug.js';
-import { lazy } from './lazy.js';
-import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from './errors.js';
-import { shared } from './global-state.js';
+import { debug } from '../util/debug.js';
+import { lazy } from '../lazy.js';
+import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from '../util/errors.js';
+import { shared } from '../util/global-state.js';
 import { acquireReportLock, isReporting, releaseReportLock } from './lock.js';
 import { REPORT_DEFAULTS } from './report-defaults.js';
-import { processAggregator, type Aggregator } from './metrics/aggregator.js';
-import { CarryOver } from './metrics/carry-over.js';
-import { DEFAULT_PERCENTILES } from './metrics/timer-stats.js';
+import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
+import { CarryOver } from '../metrics/carry-over.js';
+import { DEFAULT_PERCENTILES } from '../metrics/timer-stats.js';
 import { ReportLoop, Outlet } from './report-loop.js';
-import { createRuntimeSampler, type RuntimeSamplerOptions } from './runtime/sampler.js';
-import { createSinks, parseEndpoints } from './sinks/endpoints.js';
-import { attachReceivers, collectThreadsNow } from './topology/receivers.js';
-import { checkDuration } from './config/check-duration.js';
-import { describeValue } from './util/check.js';
+import { createRuntimeSampler, type RuntimeSamplerOptions } from '../runtime/sampler.js';
+import { createSinks, parseEndpoints } from '../sinks/endpoints.js';
+import { attachReceivers, collectThreadsNow } from '../topology/receivers.js';
+import { checkDuration } from '../config/check-duration.js';
+import { describeValue } from '../util/check.js';
 
 /**
  * Called with each delivery error, one call at a time. Return (or resolve to) an Error to stop
@@ -43,12 +43,12 @@ export interface ReportOptions {
   /** Clock, epoch ms. @default Date.now */
   readonly now?: () => number;
   /** Options of `otlp+http://…` / `otlp+https://…` endpoints: protocol, headers, temporality … (docs/otlp.md). @default {} */
-  readonly otlp?: import('./otlp/options.js').OtlpOptions;
+  readonly otlp?: import('../otlp/options.js').OtlpOptions;
   /**
    * Observe incoming HTTP requests while the loop runs (`true`, or the monitor's options;
    * docs/http-server.md). The monitor is disabled when the loop ends. @default false
    */
-  readonly httpServer?: boolean | import('./http-server/monitor.js').HttpServerMonitorOptions;
+  readonly httpServer?: boolean | import('../http-server/monitor.js').HttpServerMonitorOptions;
 }
 
 
@@ -89,7 +89,7 @@ export async function report(
   const sampler = runtime === false ? undefined : createRuntimeSampler(runtime);
   if (!acquireReportLock()) throw new AlreadyStarted();
   let outlets: Outlet[] = [];
-  let httpServer: typeof import('./http-server/monitor.js') | undefined;
+  let httpServer: typeof import('../http-server/monitor.js') | undefined;
   try {
     // Loaded only when asked, as onload's areas are.
     if (options.httpServer) httpServer = lazy.httpServerMonitor();

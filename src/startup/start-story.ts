@@ -1,9 +1,9 @@
-import { tryListenAddress, describeBind } from './config/listen-address.js';
-import { intervalFromEnv, readConfig, type Config, type Sourced } from './config/read.js';
-import { debug } from './debug.js';
-import { isReporting } from './lock.js';
-import { redactEndpoint } from './redact.js';
-import { parseEndpoints } from './sinks/endpoints.js';
+import { tryListenAddress, describeBind } from '../config/listen-address.js';
+import { intervalFromEnv, readConfig, type Config, type Sourced } from '../config/read.js';
+import { debug } from '../util/debug.js';
+import { isReporting } from '../loop/lock.js';
+import { redactEndpoint } from '../util/redact.js';
+import { parseEndpoints } from '../sinks/endpoints.js';
 
 // What verbose mode (HMETRICS_VERBOSE=1 or NODE_DEBUG=hmetrics) says once when onload starts:
 // where the numbers go, how often and why, and what was left off and why. onload loads this

@@ -1,10 +1,10 @@
-import { lazy } from './lazy.js';
-import { debug } from './debug.js';
-import { backoffDelay as delayOf, POLICIES } from './delivery/backoff.js';
-import type { report as reportFunction, ReportOptions } from './report.js';
+import { lazy } from '../lazy.js';
+import { debug } from '../util/debug.js';
+import { backoffDelay as delayOf, POLICIES } from '../delivery/backoff.js';
+import type { report as reportFunction, ReportOptions } from '../loop/report.js';
 
 // The loop's modules load at the loop's first turn, not at import (startup cost of onload).
-const loadReport = (): typeof import('./report.js') => lazy.report();
+const loadReport = (): typeof import('../loop/report.js') => lazy.report();
 
 /** A run that lasted this long was healthy: the next crash waits the first step again. */
 export const HEALTHY_RUN = 300_000;

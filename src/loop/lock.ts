@@ -1,4 +1,4 @@
-import { shared } from './global-state.js';
+import { shared } from '../util/global-state.js';
 
 /**
  * The one-loop-per-process lock. It is process-wide state (see global-state.ts), so two copies

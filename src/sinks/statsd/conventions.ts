@@ -1,8 +1,8 @@
-import { debug } from '../debug.js';
-import { InvalidEndpoint, InvalidOption } from '../errors.js';
-import type { Tags } from '../metrics/series.js';
-import { describeValue } from '../util/check.js';
-import { processEnv } from '../config/read.js';
+import { debug } from '../../util/debug.js';
+import { InvalidEndpoint, InvalidOption } from '../../util/errors.js';
+import type { Tags } from '../../metrics/series.js';
+import { describeValue } from '../../util/check.js';
+import { processEnv } from '../../config/read.js';
 
 /**
  * How tags reach a statsd server: `dogstatsd` appends `|#k:v,…` to each line (Datadog agent,

@@ -1,5 +1,5 @@
-import { foldTags, sanitizeName, type Tags } from '../metrics/series.js';
-import type { PointBase } from '../metrics/snapshot.js';
+import { foldTags, sanitizeName, type Tags } from '../../metrics/series.js';
+import type { PointBase } from '../../metrics/snapshot.js';
 import { tagKey, type StatsdTagsMode } from './conventions.js';
 
 /** The naming settings of the statsd encoder (see `StatsdEncodeOptions`). */

@@ -1,12 +1,12 @@
-import { logDelivery } from './delivery-log.js';
-import type { Aggregator } from './metrics/aggregator.js';
-import type { CarryOver } from './metrics/carry-over.js';
-import { InternalMetric } from './metrics/names.js';
-import { pickIntervalGauges, settleShortPayload } from './metrics/short-payload.js';
-import type { GaugePoint, Snapshot } from './metrics/snapshot.js';
-import type { RuntimeCollector } from './runtime/collector.js';
-import type { Sink } from './sinks/sink.js';
-import { sleep, withTimeout } from './util/time.js';
+import { logDelivery } from '../delivery/delivery-log.js';
+import type { Aggregator } from '../metrics/aggregator.js';
+import type { CarryOver } from '../metrics/carry-over.js';
+import { InternalMetric } from '../metrics/names.js';
+import { pickIntervalGauges, settleShortPayload } from '../metrics/short-payload.js';
+import type { GaugePoint, Snapshot } from '../metrics/snapshot.js';
+import type { RuntimeCollector } from '../runtime/collector.js';
+import type { Sink } from '../sinks/sink.js';
+import { sleep, withTimeout } from '../util/time.js';
 
 /** The error handler of `report()`; see `ErrHandler` in report.ts. */
 type Handler = (err: Error) => unknown;
