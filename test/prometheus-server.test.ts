@@ -6,7 +6,6 @@ import { InvalidOption, PrometheusListenFailed, servePrometheus, stopPrometheus,
 import { tryListenAddress as parseListen } from '../src/config/listen-address.js';
 import { notServingReason } from '../src/prometheus/from-env.js';
 import { runNode } from './helpers/child.js';
-import { freePort } from './helpers/ports.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
@@ -138,13 +137,23 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
   });
 
   test('a worker thread (which runs --require hmetrics/onload too) does not try to listen', async () => {
-    const port = await freePort();
+    // Port 0: the main thread says where it serves, and the test hands that port to the app.
+    let port = 0;
+    let tell: ((text: string) => void) | undefined;
     const result = await runNode({
       args: ['--require', 'hmetrics/onload', '-e', `
         const { Worker } = require('node:worker_threads');
-        new Worker('require("node:worker_threads").parentPort.postMessage("hi")', { eval: true })
-          .on('message', () => fetch('http://127.0.0.1:${port}/metrics').then((r) => console.log(r.status)));`],
-      env: { HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}`, HMETRICS_VERBOSE: '1' },
+        let port = '';
+        process.stdin.setEncoding('utf8').on('data', (text) => { port += text; }).on('end', () => {
+          new Worker('require("node:worker_threads").parentPort.postMessage("hi")', { eval: true })
+            .on('message', () => fetch('http://127.0.0.1:' + port.trim() + '/metrics').then((r) => console.log(r.status)));
+        });`],
+      env: { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0', HMETRICS_VERBOSE: '1' },
+      onSpawn: (write) => { tell = write; },
+      onStderr: (text) => {
+        const served = /serving \/metrics on 127\.0\.0\.1:(\d+)/.exec(text);
+        if (served && port === 0) { port = Number(served[1]); tell?.(String(port)); }
+      },
     });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '200\n');
@@ -155,7 +164,7 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
   });
 
   test('onload serves /metrics with the app\'s own counters; the server never holds the process open', async () => {
-    const port = await freePort();
+    let port = 0; // port 0: read from the verbose line where the server says it serves
     let answer: Answer | undefined;
     const result = await runNode({
       args: ['--import', 'hmetrics/onload', '--input-type=module', '-e', `
@@ -163,11 +172,12 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
         increment('app.started');
         console.log('ready');
         process.stdin.resume(); process.stdin.on('end', () => process.stdin.pause());`],
-      env: { HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}` },
+      env: { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0', HMETRICS_VERBOSE: '1' },
+      onStderr: (text) => { port ||= Number(/serving \/metrics on 127\.0\.0\.1:(\d+)/.exec(text)?.[1] ?? 0); },
       onSpawn: (write) => {
         const poll = async (): Promise<void> => {
           for (let i = 0; i < 100 && answer === undefined; i++) {
-            answer = await get(port).catch(() => undefined);
+            answer = port === 0 ? undefined : await get(port).catch(() => undefined);
             if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
           }
           write('');
@@ -184,7 +194,7 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
 
   test('with a push endpoint too: both get the numbers, and the scrape keeps the total the push loop drains', async () => {
     const heroku = await HerokuEndpoint.start();
-    const port = await freePort();
+    let port = 0; // port 0: read from the verbose line where the server says it serves
     let page = '';
     try {
       const result = await runNode({
@@ -192,7 +202,8 @@ describe('HMETRICS_PROMETHEUS_LISTEN', () => {
           import { increment } from 'hmetrics/onload';
           increment('orders'); increment('orders');
           process.stdin.resume(); process.stdin.on('end', () => process.stdin.pause());`],
-        env: { HMETRICS_URL: heroku.url(), HMETRICS_INTERVAL: '1000', HMETRICS_PROMETHEUS_LISTEN: `127.0.0.1:${port}` },
+        env: { HMETRICS_URL: heroku.url(), HMETRICS_INTERVAL: '1000', HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0', HMETRICS_VERBOSE: '1' },
+        onStderr: (text) => { port ||= Number(/serving \/metrics on 127\.0\.0\.1:(\d+)/.exec(text)?.[1] ?? 0); },
         onSpawn: (write) => {
           void heroku.waitForPayloads(2).then(async () => {
             page = (await get(port)).body;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,19 +38,75 @@ function cleanEnv(): NodeJS.ProcessEnv {
 // Jest) run last instead of beside the timing tests.
 
 /**
- * Runs `npm pack` (its prepack build included) on a copy of the worktree in a temporary
- * directory and returns the tarball's path. A copy, because prepack empties `dist/`, where the
- * running test suite lives. Call once per test file and remove `root` in `after()`.
+ * A fresh directory for one test file's scratch projects (remove it in `after()`), and the
+ * tarball `npm pack` made of this worktree. The tarball is made once per test run and shared by
+ * every file that asks (the runner's pid names it): packing builds the whole package, the
+ * heaviest step of the suite.
  */
 export async function packWorktree(): Promise<{ root: string; tarball: string }> {
   const root = mkdtempSync(join(tmpdir(), 'hmetrics-pack-'));
-  const source = join(root, 'source');
+  return { root, tarball: await sharedTarball() };
+}
+
+const SHARED_PREFIX = 'hmetrics-pack-shared-';
+
+/** One tarball per test run: the first file to ask packs it, the others wait for it. */
+async function sharedTarball(): Promise<string> {
+  removeStaleTarballs();
+  const dir = join(tmpdir(), `${SHARED_PREFIX}${process.ppid}`);
+  const done = join(dir, 'done.json');
+  try {
+    mkdirSync(dir);
+  } catch {
+    // Another file of this run is packing (or has packed): wait for its answer.
+    const started = Date.now();
+    while (!existsSync(done)) {
+      if (Date.now() - started > 300_000) throw new Error('waited 5 min for the shared npm pack');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const answer = JSON.parse(readFileSync(done, 'utf8')) as { tarball?: string; error?: string };
+    if (answer.tarball === undefined) throw new Error(`the shared npm pack failed: ${answer.error}`);
+    return answer.tarball;
+  }
+  let answer: { tarball?: string; error?: string };
+  try {
+    answer = { tarball: await packInto(dir) };
+  } catch (err) {
+    answer = { error: String(err) };
+  }
+  writeFileSync(`${done}.tmp`, JSON.stringify(answer));
+  renameSync(`${done}.tmp`, done); // atomic: a waiter never reads half an answer
+  if (answer.tarball === undefined) throw new Error(`npm pack failed: ${answer.error}`);
+  return answer.tarball;
+}
+
+/**
+ * Runs `npm pack` (its prepack build included) on a copy of the worktree inside `dir`. A copy,
+ * because prepack empties `dist/`, where the running test suite lives.
+ */
+async function packInto(dir: string): Promise<string> {
+  const source = join(dir, 'source');
   for (const entry of PACK_INPUTS) cpSync(join(PACKAGE_ROOT, entry), join(source, entry), { recursive: true });
   symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
-  await run('npm', ['pack', '--silent', '--pack-destination', root], { cwd: source, env: cleanEnv() });
-  const tarball = readdirSync(root).find((name) => name.endsWith('.tgz'));
+  await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: source, env: cleanEnv() });
+  const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'));
   if (tarball === undefined) throw new Error('npm pack produced no tarball');
-  return { root, tarball: join(root, tarball) };
+  rmSync(source, { recursive: true, force: true });
+  return join(dir, tarball);
+}
+
+/** Shared tarballs of earlier runs whose runner has ended. */
+function removeStaleTarballs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(SHARED_PREFIX)) continue;
+    const pid = Number(name.slice(SHARED_PREFIX.length));
+    if (pid === process.ppid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
 }
 
 /**
