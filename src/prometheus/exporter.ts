@@ -66,6 +66,19 @@ class Exporter {
 
   /** This process's families, read now. */
   families(): Family[] {
+    const list = this.#runtimeFamilies();
+    this.#pushed.collect(list);
+    return list.families;
+  }
+
+  /** `families()`, yielding to the event loop while it reads a large pushed store. */
+  async familiesYielding(): Promise<Family[]> {
+    const list = this.#runtimeFamilies();
+    await this.#pushed.collectYielding(list);
+    return list.families;
+  }
+
+  #runtimeFamilies(): FamilyList {
     // Pull sources (statsd receiver, telemetry buffers) write into the aggregator as an interval
     // ends. With no report loop to end intervals, the scrape runs them: what they write reaches
     // the tap (this store's reader) and stays in the interval. A scrape never swaps: it would
@@ -74,8 +87,7 @@ class Exporter {
     if (!isReporting()) this.#aggregator.pull();
     const list = new FamilyList();
     this.#runtime?.collect(list);
-    this.#pushed.collect(list);
-    return list.families;
+    return list;
   }
 
   /**
@@ -87,7 +99,7 @@ class Exporter {
    */
   async allFamilies(): Promise<Family[]> {
     if (this.#runtime?.tickOverdue() === true) await afterTimersPhase();
-    const own = this.families();
+    const own = await this.familiesYielding();
     const workers = await scrapeWorkers(this.#workerTimeout);
     return workers.length === 0 ? own : mergeWorkers(own, workers);
   }

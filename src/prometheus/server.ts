@@ -104,7 +104,13 @@ class SharedRenders {
   body(format: ExpositionFormat): Promise<Buffer> {
     let body = this.#inFlight.get(format);
     if (body === undefined) {
-      body = exporter().allFamilies().then((families) => renderYielding(families, format));
+      // Started after this poll phase (setImmediate), so every scrape whose request arrived in the
+      // same phase joins it: a render short enough to finish within its first slice would
+      // otherwise complete before the next request is even parsed, and 100 concurrent scrapes of
+      // 1 000 timers rendered 100 times back to back (a 262–369 ms stall, measured).
+      body = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => exporter().allFamilies())
+        .then((families) => renderYielding(families, format));
       const settled = (): void => { this.#inFlight.delete(format); };
       body.then(settled, settled);
       this.#inFlight.set(format, body);
