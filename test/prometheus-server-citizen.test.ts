@@ -62,6 +62,59 @@ test('concurrent scrapes share one render per format, and every answer is the sa
   }
 });
 
+test('regression: a burst of scrapes shares one render even when the render is instant (100 × 1 000 timers rendered 100 times)', async () => {
+  const server = await servePrometheus({ port: 0, host: '127.0.0.1' });
+  const port = server.address()!.port;
+  const instance = exporter();
+  const original = instance.allFamilies.bind(instance);
+  let reads = 0;
+  instance.allFamilies = () => { reads++; return original(); };
+  const sockets: Socket[] = [];
+  try {
+    // Thirty connections, all open first; then every request written in one synchronous loop, so
+    // they all reach the server in one poll phase. No delay in the read: before, each render
+    // finished before the next request was parsed.
+    for (let i = 0; i < 30; i++) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      sockets.push(socket);
+    }
+    const answers = sockets.map((socket) => new Promise<string>((resolve) => {
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; if (text.includes('\r\n\r\n') && /# TYPE/.test(text)) resolve(text); });
+    }));
+    for (const socket of sockets) socket.write('GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    const texts = await Promise.all(answers);
+    assert.ok(texts.every((text) => text.startsWith('HTTP/1.1 200')));
+    assert.equal(reads, 1, 'one read of the figures for the whole burst');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    instance.allFamilies = original;
+    await server.close();
+  }
+});
+
+test('reading a large pushed store yields to the event loop, to the same families', async () => {
+  const { PushedSeries } = await import('../src/prometheus/pushed.js');
+  const { Aggregator } = await import('../src/metrics/aggregator.js');
+  const aggregator = new Aggregator();
+  const store = new PushedSeries();
+  store.attach(aggregator);
+  for (let i = 0; i < 5_000; i++) aggregator.timing(`yield.t${i}`, i % 97);
+  let turns = 0;
+  let stop = false;
+  const spin = (): void => { if (!stop) { turns++; setImmediate(spin); } };
+  setImmediate(spin);
+  const sliced = new FamilyList();
+  await store.collectYielding(sliced, 0);
+  stop = true;
+  const whole = new FamilyList();
+  store.collect(whole);
+  store.detach();
+  assert.ok(turns > 5, `the loop ran ${turns} times during the read`);
+  assert.equal(render(sliced.families, 'openmetrics'), render(whole.families, 'openmetrics'));
+});
+
 test('a large exposition renders in slices, letting the event loop run between them, to the same text', async () => {
   const list = new FamilyList();
   for (let i = 0; i < 20_000; i++) list.counter(`slice_${i}`, 'help "quoted" \\ text', i, `k="${i}"`);
