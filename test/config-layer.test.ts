@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { init, report, startEmitting } from 'hmetrics';
+import { createRuntimeSampler, init, prometheusText, report, startEmitting } from 'hmetrics';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readCount } from '../src/config/count.js';
@@ -37,6 +37,12 @@ describe('durations: one parser, a floor and a ceiling of 2147483647 ms', () => 
     }
     assert.equal(checkDuration('interval', MAX_DURATION), MAX_DURATION);
     assert.throws(() => checkDuration('interval', 0), /got 0$/);
+  });
+
+  test('the sampler\'s delayResolution and Prometheus\' workerTimeout have the same ceiling', async () => {
+    assert.throws(() => createRuntimeSampler({ delayResolution: 2 ** 31 }), /Expected `delayResolution` to be a positive integer of ms up to 2147483647/);
+    await assert.rejects(prometheusText('text', { workerTimeout: 2 ** 31 }), /Expected `workerTimeout` to be a positive integer of ms up to 2147483647/);
+    await assert.rejects(prometheusText('text', { delayResolution: 2 ** 31 }), /Expected `delayResolution` to be a positive integer of ms up to 2147483647/);
   });
 
   test('each duration variable above the ceiling falls back to its documented default, with a note', () => {

@@ -98,7 +98,7 @@ describe('servePrometheus()', () => {
     await assert.rejects(servePrometheus({ host: ' ' }), InvalidOption);
     // Exposition options are checked when they create the exporter.
     stopPrometheus();
-    await assert.rejects(servePrometheus({ port: 0, delayResolution: 0 }), /Expected `delayResolution` to be a positive integer, got 0/);
+    await assert.rejects(servePrometheus({ port: 0, delayResolution: 0 }), /Expected `delayResolution` to be a positive integer of ms up to 2147483647 \(the longest delay a Node timer holds\), got 0$/);
     await assert.rejects(servePrometheus({ port: 0, timerBuckets: [1, 0.5] }), /Expected `timerBuckets` to be finite numbers in increasing order/);
     await assert.rejects(servePrometheus({ port: 0, maxSeries: -1 }), InvalidOption);
     await assert.rejects(servePrometheus({ port: 0, maxSetMembers: 1.5 }), InvalidOption);

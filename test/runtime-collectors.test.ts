@@ -279,7 +279,7 @@ describe('createRuntimeSampler', () => {
     for (const bad of [0, -5, 1.5, Number.NaN]) {
       assert.throws(() => createRuntimeSampler({ delayResolution: bad }), (err: unknown) => {
         assert.ok(err instanceof InvalidOption);
-        assert.equal(err.message, `Expected \`delayResolution\` to be a positive integer, got ${String(bad)}`);
+        assert.equal(err.message, `Expected \`delayResolution\` to be a positive integer of ms up to 2147483647 (the longest delay a Node timer holds), got ${String(bad)}`);
         return true;
       });
     }

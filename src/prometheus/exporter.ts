@@ -8,6 +8,7 @@ import { PushedSeries, type PushedSeriesOptions } from './pushed.js';
 import { PrometheusRuntime } from './runtime-families.js';
 import { shared } from '../util/global-state.js';
 import { checkInteger } from '../util/check.js';
+import { checkDuration } from '../config/check-duration.js';
 
 /** Options of the Prometheus exposition; the first call that creates the exporter sets them. */
 export interface PrometheusOptions extends PushedSeriesOptions {
@@ -47,8 +48,8 @@ class Exporter {
 
   constructor(options: PrometheusOptions) {
     const resolution = options.delayResolution ?? PROMETHEUS_DEFAULTS.delayResolution;
-    checkInteger('delayResolution', resolution);
-    this.#workerTimeout = checkInteger('workerTimeout', options.workerTimeout ?? PROMETHEUS_DEFAULTS.workerTimeout);
+    checkDuration('delayResolution', resolution);
+    this.#workerTimeout = checkDuration('workerTimeout', options.workerTimeout ?? PROMETHEUS_DEFAULTS.workerTimeout);
     if (options.maxSeries !== undefined) checkInteger('maxSeries', options.maxSeries);
     if (options.maxSetMembers !== undefined) checkInteger('maxSetMembers', options.maxSetMembers);
     if (options.maxSetMembersTotal !== undefined) checkInteger('maxSetMembersTotal', options.maxSetMembersTotal);

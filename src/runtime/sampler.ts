@@ -7,7 +7,7 @@ import { EventLoopUtilizationCollector } from './event-loop-utilization.js';
 import { GcCollector } from './gc.js';
 import { HandlesCollector } from './handles.js';
 import { MemoryCollector } from './memory.js';
-import { checkInteger } from '../util/check.js';
+import { checkDuration } from '../config/check-duration.js';
 // Container hook (issue 21): the cgroup and Node-memory figures, one more collector in the list.
 import { ContainerCollector } from '../container/collector.js';
 
@@ -51,7 +51,7 @@ export const RUNTIME_SAMPLER_DEFAULTS = { delayResolution: 20 } as const;
  * const snapshot = processAggregator.swap();
  */
 export function createRuntimeSampler(options: RuntimeSamplerOptions = {}): RuntimeCollector {
-  const resolution = checkInteger('delayResolution', options.delayResolution ?? RUNTIME_SAMPLER_DEFAULTS.delayResolution);
+  const resolution = checkDuration('delayResolution', options.delayResolution ?? RUNTIME_SAMPLER_DEFAULTS.delayResolution);
   const semconv = options.semconv === true;
   return new RuntimeSampler([
     new GcCollector(semconv),
