@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { argument, median, quartiles, ROOT } from './helpers/installed.js';
+import { argument, median, quartiles, ROOT, rotated } from './helpers/installed.js';
 
 const ROUNDS = Number(argument('--rounds') ?? 7);
 const POSTS = Number(argument('--posts') ?? 400);
@@ -96,13 +96,7 @@ process.exit(0);`;
   });
 }
 
-const runs = variants.map((): number[] => []);
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < variants.length; k++) {
-    const i = (round + k) % variants.length;
-    runs[i]!.push(await runOnce(variants[i]!));
-  }
-}
+const runs = await rotated(variants, ROUNDS, runOnce);
 server.close();
 const bare = median(runs[2]!);
 console.log(`node ${process.version}; ${ROUNDS} rounds of ${POSTS} sequential deliveries, variants rotated; µs of CPU per delivery, median (interquartile range)\n`);

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { argument, median, quartiles, ROOT } from './helpers/installed.js';
+import { argument, median, quartiles, ROOT, rotated } from './helpers/installed.js';
 
 const ROUNDS = Number(argument('--rounds') ?? 5);
 const SECONDS = Number(argument('--seconds') ?? 6);
@@ -79,13 +79,7 @@ process.exit(0);`;
   });
 }
 
-const runs = variants.map((): number[] => []);
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < variants.length; k++) {
-    const i = (round + k) % variants.length;
-    runs[i]!.push(await runOnce(variants[i]!));
-  }
-}
+const runs = await rotated(variants, ROUNDS, runOnce);
 server.close();
 
 const bare = median(runs[0]!);

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { argument, installedProject, median, quartiles } from './helpers/installed.js';
+import { argument, installedProject, median, quartiles, rotated } from './helpers/installed.js';
 
 const ROUNDS = Number(argument('--rounds') ?? 30);
 
@@ -80,14 +80,8 @@ function runOnce(variant: Variant): Promise<Run> {
   });
 }
 
-const runs = variants.map((): Run[] => []);
 for (const variant of variants) await runOnce(variant); // warm the file cache
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < variants.length; k++) {
-    const i = (round + k) % variants.length;
-    runs[i]!.push(await runOnce(variants[i]!));
-  }
-}
+const runs = await rotated(variants, ROUNDS, runOnce);
 server.close();
 project.remove();
 before?.remove();

@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import { Aggregator, InternalMetric, listen, parseStatsdLine, StatsdReceiver } from 'hmetrics';
 import { until } from './helpers/wait.js';
+import { Prng } from './helpers/prng.js';
 
 type Expected = { kind: string; values?: number[]; members?: string[]; sampleRate?: number; tags?: string[]; name?: string };
 
@@ -80,16 +81,10 @@ describe('statsd grammar', () => {
   });
 });
 
-/** A small deterministic PRNG (mulberry32), so a failing fuzz case can be replayed. */
+/** The suite's seeded generator (helpers/prng.ts), so a failing fuzz case can be replayed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Prng(seed);
+  return () => generator.next();
 }
 
 const ALPHABET = 'ab.:|@#,c g ms h s d 1 2 -+.e5\n\r\n:|#k:v,@0.5|ms|c|g|s';

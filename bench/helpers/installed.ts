@@ -47,3 +47,18 @@ export const quartiles = (values: readonly number[]): [number, number] => {
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))]!;
   return [at(0.25), at(0.75)];
 };
+
+/**
+ * Runs every variant `rounds` times, rotating which goes first each round (a slow spell of the
+ * shared machine then lands on each variant alike), and returns each variant's results in order.
+ */
+export async function rotated<V, R>(variants: readonly V[], rounds: number, runOnce: (variant: V) => Promise<R>): Promise<R[][]> {
+  const runs = variants.map((): R[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (round + k) % variants.length;
+      runs[i]!.push(await runOnce(variants[i]!));
+    }
+  }
+  return runs;
+}

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startReceiver } from '../../src/cli/receive.js';
+import { Prng } from './prng.js';
 
-/** mulberry32: a tiny seeded generator, so a failing run can be replayed from its seed. */
+/** The suite's seeded generator (helpers/prng.ts) as a function, so a failing run can be replayed from its seed. */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 const LIMITS = { maxBody: 256 * 1024, maxInFlight: 1024 * 1024, maxDrain: 512 * 1024 };
