@@ -1,10 +1,10 @@
-import diagnostics_channel from 'node:diagnostics_channel';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
 import { OWN_REQUEST } from '../transport/http.js';
 import { HostTags } from './host-tags.js';
 import { checkInteger } from '../util/check.js';
+import { subscribeAll, type Subscription } from '../util/channels.js';
 
 /** Options of `enableHttpClientMonitor()`. */
 export interface HttpClientMonitorOptions {
@@ -132,7 +132,7 @@ export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}):
     aggregator.count(HttpClientMetric.errors, 1, tags);
   };
 
-  const subscriptions: Array<[string, (message: unknown, name: string | symbol) => void]> = [
+  const subscriptions: Subscription[] = [
     ['http.client.request.start', onHttpStart],
     ['http.client.response.finish', onHttpResponse],
     ['http.client.request.error', onHttpError],
@@ -140,13 +140,13 @@ export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}):
     ['undici:request:headers', onFetchHeaders],
     ['undici:request:error', onFetchError],
   ];
-  for (const [name, handler] of subscriptions) diagnostics_channel.subscribe(name, handler);
+  const unsubscribeAll = subscribeAll(subscriptions);
   const removeSource = aggregator.addPullSource(() => hosts.reset());
   active.monitor = {
     aggregator, now, hosts,
     unsubscribe: () => {
       live = false;
-      for (const [name, handler] of subscriptions) diagnostics_channel.unsubscribe(name, handler);
+      unsubscribeAll();
       removeSource();
     },
   };

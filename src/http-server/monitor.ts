@@ -1,10 +1,10 @@
-import diagnostics_channel from 'node:diagnostics_channel';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpServerMetric } from '../metrics/names.js';
 import { checkInteger } from '../util/check.js';
 import { FASTIFY_ROUTE, routeOf, type RoutedRequest } from './route.js';
 import { ABORTED, RouteTags } from './route-tags.js';
+import { subscribeAll, type Subscription } from '../util/channels.js';
 
 /** Options of `enableHttpServerMonitor()`. */
 export interface HttpServerMonitorOptions {
@@ -123,12 +123,12 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     }
   };
 
-  const subscriptions: Array<[string, (message: unknown, name: string | symbol) => void]> = [
+  const subscriptions: Subscription[] = [
     ['http.server.request.start', onStart],
     ['http.server.response.finish', onFinish],
     ['tracing:fastify.request.handler:start', onFastifyHandler],
   ];
-  for (const [name, handler] of subscriptions) diagnostics_channel.subscribe(name, handler);
+  const unsubscribeAll = subscribeAll(subscriptions);
   const removeSource = aggregator.addPullSource((target) => {
     target.gauge(HttpServerMetric.activeRequests, inFlight);
     if (routes.folded > 0) target.count(HttpServerMetric.droppedRoutes, routes.folded);
@@ -137,7 +137,7 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
   active.monitor = {
     unsubscribe: () => {
       live = false;
-      for (const [name, handler] of subscriptions) diagnostics_channel.unsubscribe(name, handler);
+      unsubscribeAll();
       removeSource();
     },
   };
