@@ -12,5 +12,5 @@
 import { test } from 'node:test';
 import { validityTest } from './helpers/output-validity-run.js';
 
-const { title, skip, run } = validityTest({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 1000), batch: 1000, etsy: true });
+const { title, skip, run } = validityTest({ cases: Number(process.env['HMETRICS_VALIDITY_CASES'] ?? 3000), batch: 1000, etsy: true });
 test(title, { skip }, run);
