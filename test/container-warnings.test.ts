@@ -56,7 +56,8 @@ describe('heap after full GC growing', () => {
   const feed = (warnings: ContainerWarnings, values: readonly number[]) => { for (const v of values) warnings.checkInterval(v * MiB, undefined, null); };
 
   test(`warns when it grew by more than ${WARNING_RULES.growthFraction * 100} % and 16 MiB over ${WARNING_RULES.growthIntervals} intervals`, () => {
-    const { warnings, lines } = make();
+    const { warnings, lines, advance } = make();
+    advance(WARNING_RULES.growthWarmupMs);
     feed(warnings, [100, 104, 108, 112, 116, 120]);
     assert.deepEqual(lines, [], 'six samples cover five intervals: not yet');
     feed(warnings, [125]);
@@ -65,13 +66,21 @@ describe('heap after full GC growing', () => {
   });
 
   test('no warning for growth under either threshold, or when the heap fell back within the window', () => {
-    const small = make();
+    const [small, slow, sawtooth] = [make(), make(), make()];
+    for (const one of [small, slow, sawtooth]) one.advance(WARNING_RULES.growthWarmupMs);
     feed(small.warnings, [10, 11, 12, 13, 14, 15, 20]); // +100 % but only 10 MiB
-    const slow = make();
     feed(slow.warnings, [500, 502, 504, 506, 508, 510, 540]); // +40 MiB but 8 %
-    const sawtooth = make();
     feed(sawtooth.warnings, [100, 140, 90, 140, 100, 140, 140]); // fell below the first sample
     assert.deepEqual([...small.lines, ...slow.lines, ...sawtooth.lines], []);
+  });
+
+  test('regression: no warning for the growth of the first ten minutes (caches and code warming up)', () => {
+    const { warnings, lines, advance } = make();
+    for (const v of [10, 20, 30, 40, 50, 60, 70, 80, 90, 95]) { warnings.checkInterval(v * MiB, undefined, null); advance(60_000); }
+    assert.deepEqual(lines, [], 'warm-up growth is no leak');
+    for (const v of [100, 110, 120, 130, 140, 150, 160]) { warnings.checkInterval(v * MiB, undefined, null); advance(60_000); }
+    assert.equal(lines.length, 1, 'the same growth after warm-up warns');
+    assert.match(lines[0]!, /grew from 100 to 160 MiB/);
   });
 });
 

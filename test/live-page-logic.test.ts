@@ -52,6 +52,7 @@ test('panels: runtime first, then other series grouped by prefix, each timer\'s 
     'c:demo.batch_ms.count', 'g:demo.batch_ms.p95', 'g:demo.batch_ms.median', 'g:demo.batch_ms.max', 'g:demo.batch_ms.sum_squares',
     'g:api.requests.rate', 'c:api.requests', 'g:queue.depth', 'c:node.cpu.user.us', 'g:node.memory.external.bytes',
     'c:node.http.client.requests.host_b.example.com', 'c:node.http.client.requests.host_a.example.com', 'g:node.http.client.latency.ms.host_a.example.com.p99',
+    'c:node.container.cpu.periods', 'c:node.container.cpu.throttled.periods', 'g:node.process.fds.open', 'g:node.process.fds.limit',
   ];
   // Through JSON: arrays made in the page's context have another realm's prototype.
   const plan = JSON.parse(JSON.stringify(page.planPanels(new Map(names.map((name) => [name, true]))))) as ReturnType<typeof page.planPanels>;
@@ -66,12 +67,14 @@ test('panels: runtime first, then other series grouped by prefix, each timer\'s 
     ['api', 'api.requests', 'per interval', 'count'],
     ['api', 'api.requests.rate', 'per second', 'value'],
     ['demo', 'demo.batch_ms', 'ms', '(count) median p95 max (rate) (sum) (sum²)'],
+    ['node.container', 'node.container', 'per interval', 'cpu.periods cpu.throttled.periods'],
     ['node.cpu', 'node.cpu', 'ms per interval', 'system.us user.us'],
     ['node.handles', 'node.handles', 'gauge', 'active refed'],
     ['node.http', 'node.http.client.latency.ms · a.example.com', 'ms', 'p99'],
     ['node.http', 'node.http.client.requests · a.example.com', 'per interval', 'count'],
     ['node.http', 'node.http.client.requests · b.example.com', 'per interval', 'count'],
     ['node.memory', 'node.memory', 'MiB', 'external.bytes'],
+    ['node.process', 'node.process', 'gauge', 'fds.limit fds.open'],
     ['queue', 'queue.depth', 'gauge', 'value'],
   ]);
   const cpu = plan.others.find((p) => p.title === 'node.cpu')!;

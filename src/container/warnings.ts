@@ -14,6 +14,12 @@ export const WARNING_RULES = {
   growthFraction: 0.2,
   /** … and more than this many bytes. */
   growthBytes: 16 * MiB,
+  /**
+   * Heap after full GC is judged only from this long after start: an app's caches, pools and
+   * compiled code fill in its first minutes, and that growth is no leak (the demo app, at a 5 s
+   * interval, read as "a leak is likely" within a minute before this rule).
+   */
+  growthWarmupMs: 10 * 60_000,
   /** Working set as a fraction of the limit that warns. */
   workingSetFraction: 0.9,
   /** At most one line of each kind per this many ms. */
@@ -51,11 +57,13 @@ export class ContainerWarnings {
   /** Heap after full GC, one per interval, the newest last (at most growthIntervals + 1). */
   readonly #heapAfterGc: number[] = [];
   readonly #spoken: Partial<Record<Kind, number>>;
+  readonly #startedAt: number;
 
   constructor(output: Partial<WarningOutput> = {}, enabled = warningsEnabled(), memory?: Partial<Record<Kind, number>>) {
     this.#output = { write: output.write ?? ((line) => process.stderr.write(`${line}\n`)), now: output.now ?? Date.now };
     this.#enabled = enabled;
     this.#spoken = memory ?? spoken;
+    this.#startedAt = this.#output.now();
   }
 
   /** At start: the V8 heap limit against the container's memory limit. */
@@ -69,7 +77,7 @@ export class ContainerWarnings {
 
   /** Each interval: heap after the last full GC, and the working set against the limit. */
   checkInterval(heapAfterGc: number | undefined, workingSet: number | undefined, memoryLimit: number | null | undefined): void {
-    if (heapAfterGc !== undefined) {
+    if (heapAfterGc !== undefined && this.#output.now() - this.#startedAt >= WARNING_RULES.growthWarmupMs) {
       const window = this.#heapAfterGc;
       window.push(heapAfterGc);
       if (window.length > WARNING_RULES.growthIntervals + 1) window.shift();

@@ -39,7 +39,7 @@ var CORE_PANELS = [
     ['throttled periods', 'g', 'node.container.cpu.throttled.ratio', 1, null, null, null, 'band']] },
 ];
 /** Runtime families whose other series (node.cpu.user.us, node.handles.active …) share one panel per unit. */
-var RUNTIME_FAMILIES = ['node.cpu', 'node.handles', 'node.memory', 'node.gc', 'node.eventloop'];
+var RUNTIME_FAMILIES = ['node.cpu', 'node.handles', 'node.memory', 'node.gc', 'node.eventloop', 'node.container', 'node.process', 'node.threads'];
 /** Other panels shown at most; the rest are counted in a notice and reachable through the filter. */
 var MAX_OTHER_PANELS = 48;
 /** Lines drawn in one panel at most; the legend says how many more there are. */
