@@ -141,3 +141,24 @@ describe('sampled timers', () => {
     assert.equal(sum, 12 * count);
   });
 });
+
+describe('one metric per OTLP name in every export', () => {
+  test('regression: after the descriptor caches are forgotten, a name that changed owner never appears twice (found by the property test, seed 991)', () => {
+    const aggregator = new Aggregator({ maxSeries: 50_000 });
+    const state = new ExportState();
+    const options = resolveOtlpOptions({ temporality: 'cumulative' });
+    const exportOnce = (): ExportRequest => {
+      const built = buildExport(aggregator.swap(), state, options, [], { name: 'test', version: '0' });
+      built.commit();
+      return built.request;
+    };
+    aggregator.count('dup.name', 1); // a counter owns dup.name; cumulative, it is repeated while idle
+    exportOnce();
+    // 20 000 further names make the bounded caches forget owners; then a gauge claims dup.name.
+    for (let i = 0; i < 20_001; i++) aggregator.gauge(`filler.${i}`, i);
+    aggregator.gauge('dup.name', 7);
+    const names = exportOnce().metrics.map((m) => m.name);
+    assert.equal(names.filter((n) => n === 'dup.name').length, 1, 'one metric named dup.name');
+    assert.equal(new Set(names).size, names.length, 'no two metrics share a name');
+  });
+});

@@ -76,7 +76,11 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
 
   // Two descriptors may share a metric (process.cpu.time has one per cpu.mode): one metric per
   // name and instrument, keyed by a string made once per descriptor.
-  const metricFor = (descriptor: Descriptor): MutableMetric => {
+  // One metric per name in an export, whatever else happened (a descriptor cached before its
+  // name changed owner, a cumulative series repeated under an old owner): a second instrument
+  // for a name already in this export is left out and counted.
+  const keyOfName = new Map<string, string>();
+  const metricFor = (descriptor: Descriptor): MutableMetric | undefined => {
     let key = METRIC_KEYS.get(descriptor);
     if (key === undefined) {
       key = `${descriptor.name}\u0000${descriptor.instrument}`;
@@ -84,6 +88,12 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     }
     let found = metrics.get(key);
     if (found === undefined) {
+      const other = keyOfName.get(descriptor.name);
+      if (other !== undefined && other !== key) {
+        nameClashes.count++;
+        return undefined;
+      }
+      keyOfName.set(descriptor.name, key);
       found = newMetric(descriptor, temporalityOf(descriptor.instrument, preference));
       metrics.set(key, found);
     }
@@ -109,7 +119,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     if (!Number.isFinite(value) || (value < 0 && descriptor.instrument === 'counter')) return;
     const attributes = toAttributes(tags, descriptor);
     const target = metricFor(descriptor);
-    if (!admit(target, attributes)) return;
+    if (target === undefined || !admit(target, attributes)) return;
     dataPoints++;
     if (target.kind === 'gauge' || target.temporality === Temporality.delta) {
       target.points.push({ attributes, startNs, timeNs, value });
@@ -148,7 +158,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     if (!descriptor || !Number.isFinite(point.sum) || point.count <= 0) continue;
     const attributes = toAttributes(point.tags, descriptor);
     const target = metricFor(descriptor);
-    if (!admit(target, attributes)) continue;
+    if (target === undefined || !admit(target, attributes)) continue;
     const fresh = bucketize(point, descriptor.buckets ?? options.timerBuckets, descriptor.scale);
     dataPoints++;
     if (target.kind !== 'gauge' && target.temporality === Temporality.delta) {
@@ -174,7 +184,7 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
     for (const series of store.values()) {
       if (series.mark === mark) continue;
       const target = metricFor(series.descriptor);
-      if (target.kind === 'gauge' || target.temporality !== Temporality.cumulative || !admit(target, series.attributes)) continue;
+      if (target === undefined || target.kind === 'gauge' || target.temporality !== Temporality.cumulative || !admit(target, series.attributes)) continue;
       dataPoints++;
       target.points.push(series.buckets
         ? histogramPoint(series.attributes, series.startNs, timeNs, series.buckets)
@@ -184,8 +194,10 @@ export function buildExport(snapshot: Snapshot, state: ExportState, options: Res
 
   if (nameClashes.count > 0) {
     const clashes = metricFor(NAME_CLASHES);
-    clashes.points.push({ attributes: [], startNs, timeNs, value: nameClashes.count });
-    dataPoints++;
+    if (clashes !== undefined) {
+      clashes.points.push({ attributes: [], startNs, timeNs, value: nameClashes.count });
+      dataPoints++;
+    }
   }
   const request: ExportRequest = { resource, scope, metrics: [...metrics.values()] };
   return {
@@ -245,6 +257,15 @@ const MAX_CACHED_DESCRIPTORS = 20_000;
 
 const NAME_CLASHES: Descriptor = { name: OutputRuleMetric.otlpNameClashes, unit: '{series}', description: 'Pushed series names left out because another source name or kind already owns their OTLP name, since start.', instrument: 'gauge' };
 
+/**
+ * Forgets every cached descriptor and owner at once: clearing one cache alone would let a name
+ * get a second owner while the first one's descriptor is still cached.
+ */
+function forgetDescriptors(): void {
+  for (const cache of Object.values(DESCRIPTORS)) cache.clear();
+  OWNERS.clear();
+}
+
 /** Pushed series left out because another source name or instrument owns their OTLP name. */
 export const nameClashes = { count: 0 };
 
@@ -253,7 +274,7 @@ function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', u
   const cache = DESCRIPTORS[instrument];
   let descriptor = cache.get(name);
   if (descriptor === undefined) {
-    if (cache.size >= MAX_CACHED_DESCRIPTORS) cache.clear();
+    if (cache.size >= MAX_CACHED_DESCRIPTORS) forgetDescriptors();
     const runtime = RUNTIME_DESCRIPTORS.has(name) ? RUNTIME_DESCRIPTORS.get(name) : HTTP_SERVER_DESCRIPTORS.get(name);
     descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? pushedDescriptor(name, instrument, unit));
     cache.set(name, descriptor);
@@ -269,7 +290,7 @@ function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', u
 function pushedDescriptor(name: string, instrument: 'counter' | 'gauge' | 'histogram', unit: string): Descriptor | null {
   const wire = otlpName(name);
   const owner = `${instrument}\u0000${name}`;
-  if (OWNERS.size >= MAX_CACHED_DESCRIPTORS) OWNERS.clear();
+  if (OWNERS.size >= MAX_CACHED_DESCRIPTORS) forgetDescriptors();
   const current = OWNERS.get(wire);
   if (current !== undefined && current !== owner) {
     nameClashes.count++;
