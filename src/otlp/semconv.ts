@@ -1,5 +1,5 @@
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
-// Container hook (issue 21): the container block's OTLP names live in their own file.
+// Container figures (docs/container.md): the container block's OTLP names live in their own file.
 import { CONTAINER_DESCRIPTORS } from './container-descriptors.js';
 
 /**

@@ -41,7 +41,7 @@ const HELP = {
 const OWN_COUNTERS = ['hmetrics_prometheus_dropped_series', 'hmetrics_prometheus_name_clashes', 'hmetrics_prometheus_dropped_set_members'] as const;
 
 /** The push loop's runtime sample: the endpoint has its own runtime families under prom-client's names. */
-// The container block (issue 21) has its own families too (container-families.ts), except the
+// The container block has its own families too (container-families.ts), except the
 // worker threads' heaps, which reach Prometheus only this way (`node_threads_heap_*{thread=…}`).
 const RUNTIME_NAMES = new Set<string>([...Object.values(RuntimeMetric), ...Object.values(ContainerMetric), ...Object.values(NodeMemoryMetric)]
   .filter((name) => name !== NodeMemoryMetric.threadHeapUsedBytes && name !== NodeMemoryMetric.threadHeapLimitBytes));

@@ -3,7 +3,7 @@ import { label, type FamilyList, type Sample } from './family.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { GcDurations } from './gc-durations.js';
 import { closeProcFiles, readMaxFds, readOpenFds, readProcStatus } from './process-files.js';
-// Container hook (issue 21): cAdvisor-named cgroup families and V8's memory side.
+// Container figures (docs/container.md): cAdvisor-named cgroup families and V8's memory side.
 import { PrometheusContainer } from './container-families.js';
 
 const v8 = (): typeof import('node:v8') => process.getBuiltinModule('node:v8');
@@ -63,7 +63,7 @@ export class PrometheusRuntime {
     list.gauge('nodejs_version_info', 'Node.js version info.', 1, VERSION_LABELS);
     this.#gc.collect(list);
     this.#utilisation(list, cpu);
-    this.#container.collect(list); // container hook (issue 21)
+    this.#container.collect(list);
   }
 
   #process(list: FamilyList, cpu: NodeJS.CpuUsage): void {

@@ -8,7 +8,7 @@ import { GcCollector } from './gc.js';
 import { HandlesCollector } from './handles.js';
 import { MemoryCollector } from './memory.js';
 import { checkDuration } from '../config/check-duration.js';
-// Container hook (issue 21): the cgroup and Node-memory figures, one more collector in the list.
+// Container figures (docs/container.md): the cgroup and Node-memory figures, one more collector in the list.
 import { ContainerCollector } from '../container/collector.js';
 
 export type { RuntimeCollector } from './collector.js';

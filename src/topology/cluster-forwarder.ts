@@ -4,7 +4,7 @@ import { CarryOver } from '../metrics/carry-over.js';
 import { Outlet, ReportLoop } from '../loop/report-loop.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
 import { IpcSink } from './ipc-sink.js';
-// Container hook (issue 21): the primary reports the shared cgroup once.
+// Container figures (docs/container.md): the primary reports the shared cgroup once.
 import { leaveCgroupToPrimary } from '../container/cluster.js';
 import { attachReceivers, collectThreadsNow } from './receivers.js';
 
@@ -37,7 +37,7 @@ export function forwardToPrimary(options: ForwardOptions): Forwarder {
   const aggregator = options.aggregator ?? processAggregator;
   const flushTimeout = options.flushTimeout ?? REPORT_DEFAULTS.flushTimeout;
   attachReceivers(aggregator, options.interval); // this worker's own worker threads
-  leaveCgroupToPrimary(); // container hook (issue 21)
+  leaveCgroupToPrimary();
   const sink = new IpcSink();
   const outlet = new Outlet(sink, 'ipc:primary', new CarryOver(aggregator.limits));
   const controller = new AbortController();

@@ -1,5 +1,5 @@
 import { RuntimeMetric, ThreadMetric } from '../metrics/names.js';
-// Container hook (issue 21): the container block's merge rules live with it.
+// Container figures (docs/container.md): the container block's merge rules live with it.
 import { CONTAINER_GAUGE_RULES } from '../container/cluster.js';
 
 /** How one gauge of several processes becomes the dyno's one value. */

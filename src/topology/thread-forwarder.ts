@@ -3,7 +3,7 @@ import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
-// Container hook (issue 21): the thread's heap against its resourceLimits, sent with its figures.
+// Container figures (docs/container.md): the thread's heap against its resourceLimits, sent with its figures.
 import { recordThreadHeap } from '../container/thread-heap.js';
 
 /**
@@ -42,7 +42,7 @@ export function forwardToMainThread(aggregator: Aggregator): void {
     let previous = performance.eventLoopUtilization();
     const send = (final: boolean): void => {
       try {
-        if (!final) recordThreadHeap(aggregator, threadId); // container hook (issue 21)
+        if (!final) recordThreadHeap(aggregator, threadId);
         const snapshot = aggregator.swap();
         const current = performance.eventLoopUtilization();
         const elu = performance.eventLoopUtilization(current, previous).utilization;
