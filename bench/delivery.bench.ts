@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { argument, median, quartiles, ROOT, rotated } from './helpers/installed.js';
+import { argument, median, quartiles, ROOT, rotated, runtimeBodyCode } from './helpers/installed.js';
 
 const ROUNDS = Number(argument('--rounds') ?? 7);
 const POSTS = Number(argument('--posts') ?? 400);
@@ -29,15 +29,7 @@ const url = `http://127.0.0.1:${port}/metrics`;
 const src = (path: string, root = ROOT): string => JSON.stringify(pathToFileURL(`${root}dist/src/${path}`).href);
 const BEFORE = argument('--before');
 
-const SETUP = `
-const { Aggregator } = await import(${src('metrics/aggregator.js')});
-const { createRuntimeSampler } = await import(${src('runtime/sampler.js')});
-const { flatten } = await import(${src('sinks/flatten.js')});
-const a = new Aggregator();
-const sampler = createRuntimeSampler(); sampler.enable(); sampler.collect(a); sampler.disable();
-const snapshot = a.swap();
-const body = JSON.stringify(flatten(snapshot, [50, 95, 99]));
-const signal = new AbortController().signal;
+const SETUP = `${runtimeBodyCode(src)}const signal = new AbortController().signal;
 // HttpPoster unrefs its sockets: something must hold the process open while it awaits them.
 setInterval(() => {}, 1000);
 `;

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { argument, median, quartiles, ROOT, rotated } from './helpers/installed.js';
+import { argument, median, quartiles, ROOT, rotated, runtimeBodyCode } from './helpers/installed.js';
 
 const ROUNDS = Number(argument('--rounds') ?? 5);
 const SECONDS = Number(argument('--seconds') ?? 6);
@@ -31,14 +31,7 @@ const url = `http://127.0.0.1:${port}/metrics`;
 const src = (path: string): string => JSON.stringify(pathToFileURL(`${ROOT}dist/src/${path}`).href);
 
 /** A Heroku body of the usual size: the runtime sample flattened, as HerokuSink sends it. */
-const BODY = `
-const { Aggregator } = await import(${src('metrics/aggregator.js')});
-const { createRuntimeSampler } = await import(${src('runtime/sampler.js')});
-const { flatten } = await import(${src('sinks/flatten.js')});
-const sampleAggregator = new Aggregator();
-const bodySampler = createRuntimeSampler(); bodySampler.enable(); bodySampler.collect(sampleAggregator); bodySampler.disable();
-const body = JSON.stringify(flatten(sampleAggregator.swap()));
-`;
+const BODY = runtimeBodyCode(src);
 const every = (ms: number, code: string): string => `setInterval(() => { ${code} }, ${ms});`;
 
 interface Variant { readonly label: string; readonly code: string; readonly env?: Record<string, string>; readonly onload?: boolean }

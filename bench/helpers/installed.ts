@@ -62,3 +62,20 @@ export async function rotated<V, R>(variants: readonly V[], rounds: number, runO
   }
   return runs;
 }
+
+/**
+ * Child-process code that imports `Aggregator`, `createRuntimeSampler` and `flatten` from the
+ * build `src` names, and defines `snapshot` (one runtime sample) and `body` (it flattened as the
+ * Heroku sink sends it): the usual payload that the delivery and idle benches post.
+ */
+export function runtimeBodyCode(src: (path: string) => string): string {
+  return `
+const { Aggregator } = await import(${src('metrics/aggregator.js')});
+const { createRuntimeSampler } = await import(${src('runtime/sampler.js')});
+const { flatten } = await import(${src('sinks/flatten.js')});
+const sampleAggregator = new Aggregator();
+const bodySampler = createRuntimeSampler(); bodySampler.enable(); bodySampler.collect(sampleAggregator); bodySampler.disable();
+const snapshot = sampleAggregator.swap();
+const body = JSON.stringify(flatten(snapshot, [50, 95, 99]));
+`;
+}
