@@ -1,9 +1,11 @@
 /**
  * The route template of a request, read from what the frameworks leave on it, never from its
  * path: Fastify's handler channel (recorded under `FASTIFY_ROUTE`), Express's (4 and 5, and so
- * Nest on Express) `req.route.path` under `req.baseUrl`. A request no route matched is
- * `UNMATCHED`.
+ * Nest on Express) `req.route.path` under the template of the routers it was mounted by. A
+ * request no route matched is `UNMATCHED`.
  */
+
+import { expressMountTemplate, type MountedRequest } from './express-mounts.js';
 
 /** The route of a request that no framework route matched (404s, static files, plain `http` handlers). */
 export const UNMATCHED = 'unmatched';
@@ -14,7 +16,7 @@ export const OTHER_ROUTE = 'other';
 export const FASTIFY_ROUTE = Symbol.for('hmetrics.http-server.route');
 
 interface ExpressRoute { readonly path?: unknown }
-export interface RoutedRequest {
+export interface RoutedRequest extends MountedRequest {
   readonly route?: ExpressRoute | undefined;
   readonly baseUrl?: unknown;
   readonly [FASTIFY_ROUTE]?: string;
@@ -27,8 +29,8 @@ export interface RoutedRequest {
  * handler time per request to a fraction).
  */
 const lastJoin = new WeakMap<object, { base: string; template: string }>();
-/** Joined routes by mount path then route path; bounded, cleared when full (raw mount paths may vary). */
-const joined = new Map<string, Map<string, string>>();
+/** Joined routes by mount path then route object; bounded, cleared when full (raw mount paths may vary). */
+const joined = new Map<string, Map<object, string>>();
 const MAX_JOINED = 1_000;
 let joinedSize = 0;
 /** Route paths that are not strings (a RegExp, an array of paths), as text. */
@@ -49,32 +51,47 @@ export function routeOf(request: RoutedRequest, fastify: boolean): string {
   if (route === undefined || route === null) return UNMATCHED;
   const path = templateText(route.path);
   if (path === undefined) return UNMATCHED;
-  const base = request.baseUrl;
-  if (typeof base !== 'string' || base === '') return path;
-  const last = typeof route === 'object' ? lastJoin.get(route) : undefined;
+  if (typeof route !== 'object') return path;
+  const raw = request.baseUrl;
+  const base = typeof raw === 'string' ? raw : '';
+  const last = lastJoin.get(route);
   if (last !== undefined && last.base === base) return last.template;
-  const template = joinedTemplate(base, path);
-  if (typeof route === 'object') lastJoin.set(route, { base, template });
+  if (base === '') {
+    // Express restores `baseUrl` as each router exits: a route under a mount whose error went
+    // up to the app's final handler has none left. Its mount is found from the original path.
+    const mount = expressMountTemplate(request, route, '');
+    if (mount === undefined || mount === '') {
+      lastJoin.set(route, { base, template: path });
+      return path;
+    }
+    return join(mount, path);
+  }
+  const template = joinedTemplate(request, route, base, path);
+  lastJoin.set(route, { base, template });
   return template;
 }
 
-function joinedTemplate(base: string, path: string): string {
-  let byPath = joined.get(base);
-  const known = byPath?.get(path);
+function joinedTemplate(request: RoutedRequest, route: object, base: string, path: string): string {
+  let byRoute = joined.get(base);
+  const known = byRoute?.get(route);
   if (known !== undefined) return known;
   if (joinedSize >= MAX_JOINED) {
     joined.clear();
     joinedSize = 0;
-    byPath = undefined;
+    byRoute = undefined;
   }
-  if (byPath === undefined) {
-    byPath = new Map();
-    joined.set(base, byPath);
+  if (byRoute === undefined) {
+    byRoute = new Map();
+    joined.set(base, byRoute);
   }
-  const template = path === '/' ? mountTemplate(base) : mountTemplate(base) + path;
-  byPath.set(path, template);
+  const template = join(expressMountTemplate(request, route, base) ?? mountTemplate(base), path);
+  byRoute.set(route, template);
   joinedSize++;
   return template;
+}
+
+function join(mount: string, path: string): string {
+  return path === '/' && mount !== '' ? mount : mount + path;
 }
 
 function templateText(path: unknown): string | undefined {
@@ -88,8 +105,8 @@ function templateText(path: unknown): string | undefined {
   return text;
 }
 
-// Express keeps only the matched mount path (`/users/42/posts` for a router mounted at
-// `/users/:id/posts`), not its template; segments that look like values become `:param`.
+// The fallback when the mount's template cannot be rebuilt from the router stack (see
+// express-mounts.ts): segments of the matched mount path that look like values become `:param`.
 const VALUE_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[^/]{41,})$/i;
 
 /** A mount path with its value-like segments (numbers, UUIDs, long hex or long tokens) replaced by `:param`. */
