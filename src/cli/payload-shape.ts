@@ -1,9 +1,12 @@
 import type { HerokuPayload } from './format-payload.js';
+import { MAX_FOLDED_TAG_LENGTH, MAX_FOLDED_TAGS } from '../sinks/folded-tags.js';
 
 /** A payload that passed the shape check: counters and gauges as name → finite number. */
 export interface CheckedPayload {
   readonly counters: Record<string, number>;
   readonly gauges: Record<string, number>;
+  /** hmetrics' own senders: the original tags behind folded names (`route__a__id` → `route:/a/:id`), for display. */
+  readonly tags?: Record<string, string>;
 }
 
 /** The outcome of reading one POST body: the payload, or the one-line reason it was refused. */
@@ -33,7 +36,25 @@ export function checkPayload(body: string): PayloadCheck {
   if (typeof checkedCounters === 'string') return refuse(checkedCounters);
   const checkedGauges = numbers('gauges', gauges);
   if (typeof checkedGauges === 'string') return refuse(checkedGauges);
-  return { ok: true, payload: { counters: checkedCounters, gauges: checkedGauges } };
+  const tags = displayTags((parsed as { tags?: unknown }).tags);
+  return { ok: true, payload: tags === undefined ? { counters: checkedCounters, gauges: checkedGauges } : { counters: checkedCounters, gauges: checkedGauges, tags } };
+}
+
+/**
+ * The `tags` key as far as it is usable: string entries only, as many and as long as a sender
+ * may send. Being only an aid to display, a malformed one is left out, never a reason to refuse.
+ */
+function displayTags(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const out: Record<string, string> = Object.create(null);
+  let size = 0;
+  for (const [folded, tag] of Object.entries(value)) {
+    if (size >= MAX_FOLDED_TAGS) break;
+    if (typeof tag !== 'string' || tag.length > MAX_FOLDED_TAG_LENGTH || folded.length > MAX_FOLDED_TAG_LENGTH) continue;
+    out[folded] = tag;
+    size++;
+  }
+  return size > 0 ? out : undefined;
 }
 
 function numbers(field: string, value: unknown): Record<string, number> | string {

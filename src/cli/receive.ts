@@ -7,6 +7,7 @@ import { servePageAsset } from './live/assets.js';
 import { checkPayload, type CheckedPayload } from './payload-shape.js';
 import { appFrom, measuredAt } from './payload-origin.js';
 import { bracketHost } from '../util/ipv6.js';
+import { TAGS_HEADER } from '../sinks/folded-tags.js';
 import { UploadReader, type UploadLimits } from './receive-body.js';
 import { RequestGuard } from './receive-guard.js';
 
@@ -93,7 +94,8 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     if (evicted) stream.send('snapshot', history.snapshot());
     else stream.send('payload', { ...stored, ignoredSeries });
     options.onPayload?.(checked.payload, app, time);
-    res.writeHead(200).end();
+    // Asks hmetrics' Heroku sink for the original tags, which the live page shows (docs/outputs.md).
+    res.writeHead(200, { [TAGS_HEADER]: '1' }).end();
   };
 
   let guard: RequestGuard | undefined;

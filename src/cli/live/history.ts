@@ -21,6 +21,8 @@ export interface StoredPayload {
   readonly time: number;
   readonly counters: Record<string, number>;
   readonly gauges: Record<string, number>;
+  /** The original tags behind folded names, when the sender gave them (hmetrics does, to this receiver). */
+  readonly tags?: Record<string, string>;
 }
 
 interface AppHistory {
@@ -61,12 +63,9 @@ export class History {
       this.#apps.set(app, history);
     }
     history.lastPostAt = ++this.#posts;
-    const stored: StoredPayload = {
-      app,
-      time,
-      counters: this.#admit(history, payload.counters),
-      gauges: this.#admit(history, payload.gauges),
-    };
+    const counters = this.#admit(history, payload.counters);
+    const gauges = this.#admit(history, payload.gauges);
+    const stored: StoredPayload = payload.tags === undefined ? { app, time, counters, gauges } : { app, time, counters, gauges, tags: payload.tags };
     insertByTime(history.payloads, stored);
     this.#values += valueCount(stored);
     this.#trim(history);
@@ -131,10 +130,12 @@ export class History {
   }
 }
 
+/** Values a payload holds: its counters, gauges and display tags (each bounded by the same `maxValues`). */
 function valueCount(payload: StoredPayload): number {
   let n = 0;
   for (const _ in payload.counters) n++;
   for (const _ in payload.gauges) n++;
+  if (payload.tags !== undefined) for (const _ in payload.tags) n++;
   return n;
 }
 

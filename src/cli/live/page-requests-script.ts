@@ -3,8 +3,10 @@
  * the incoming-HTTP monitor's flattened series (docs/http-server.md), over the last minute of
  * payloads: rate, error share, p50/p95/p99 and time spent, top routes by time spent first.
  * Data-driven: it reads whatever `http.server.*` series the payloads carry, and claims them so
- * the generic panels do not draw one chart per route and status. Kept as a string (see
- * page-chart-script.ts).
+ * the generic panels do not draw one chart per route and status. Routes are shown as recorded
+ * (`GET /api/users/:id`) from the payloads' `tags` (the original tags behind the folded names,
+ * which hmetrics sends to this receiver); a payload from another sender shows the folded name.
+ * Kept as a string (see page-chart-script.ts).
  */
 export const REQUESTS_SCRIPT = String.raw`
 /** Window the table sums over, ms of measurement time before the newest payload. */
@@ -20,10 +22,25 @@ var REQUEST_TAGS = /^(?:error_type_([^.]+)\.)?method_([^.]+)\.route_(.*?)(?:\.st
 var REQUEST_COUNTER = /^http\.server\.(requests|errors)\.(.+)$/;
 var REQUEST_TIMER = /^http\.server\.request\.duration\.ms\.(.+)\.(count|count_ps|sum|median|p95|p99)$/;
 
+/** The original route behind a folded one ('_api_users__id' → '/api/users/:id'), from the newest payload that names it. */
+function routeNames(payloads) {
+  var names = new Map();
+  for (var i = payloads.length - 1; i >= 0; i--) {
+    var tags = payloads[i].tags;
+    if (!tags) continue;
+    Object.keys(tags).forEach(function (folded) {
+      var tag = tags[folded];
+      if (folded.indexOf('route_') === 0 && tag.indexOf('route:') === 0 && !names.has(folded.slice(6))) names.set(folded.slice(6), tag.slice(6));
+    });
+  }
+  return names;
+}
+
 /** Rows of the table from an app's payloads: { key, method, route, requests, errors, rate, p50, p95, p99, spentMs }, by time spent. */
 function requestRows(payloads) {
   var rows = new Map();
   if (payloads.length === 0) return { rows: [], inFlight: null, seconds: 0 };
+  var names = routeNames(payloads);
   var newest = payloads[payloads.length - 1];
   var seconds = 0;
   var rowOf = function (tags) {
@@ -32,7 +49,8 @@ function requestRows(payloads) {
     var key = m[2] + ' ' + m[3];
     var row = rows.get(key);
     if (!row) {
-      row = { key: key, method: m[2], route: m[3], requests: 0, errors: 0, timed: 0, p50: 0, p95: 0, p99: 0, spentMs: 0 };
+      var route = names.has(m[3]) ? names.get(m[3]) : m[3];
+      row = { key: m[2] + ' ' + route, method: m[2], route: route, requests: 0, errors: 0, timed: 0, p50: 0, p95: 0, p99: 0, spentMs: 0 };
       rows.set(key, row);
     }
     return row;

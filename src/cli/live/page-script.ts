@@ -18,7 +18,7 @@ var $ = function (id) { return document.getElementById(id); };
 
 function newApp() { return { payloads: [], kinds: new Map(), ignoredSeries: 0, values: 0 }; }
 
-function countValues(p) { return Object.keys(p.counters).length + Object.keys(p.gauges).length; }
+function countValues(p) { return Object.keys(p.counters).length + Object.keys(p.gauges).length + (p.tags ? Object.keys(p.tags).length : 0); }
 
 function addPayload(p) {
   var app = apps.get(p.app);
