@@ -21,11 +21,15 @@ if (process.argv[2] === 'app') {
   api.get('/users/:id', async (_req: unknown, res: { json(v: unknown): void }) => { await wait(2 + Math.random() * 6); res.json({ ok: true }); });
   api.get('/search', async (_req: unknown, res: { json(v: unknown): void }) => { await wait(20 + Math.random() * 80); res.json([]); });
   api.post('/orders', async (_req: unknown, res: { status(n: number): { json(v: unknown): void } }) => { await wait(10 + Math.random() * 20); res.status(Math.random() < 0.08 ? 503 : 201).json({}); });
+  // A router mounted under a parameter: its requests show as /api/orgs/:org/projects/:project.
+  const orgs = express.Router();
+  orgs.get('/projects/:project', async (_req: unknown, res: { json(v: unknown): void }) => { await wait(5 + Math.random() * 15); res.json({}); });
+  api.use('/orgs/:org', orgs);
   app.use('/api', api);
   app.get('/health', (_req: unknown, res: { send(v: string): void }) => res.send('ok'));
   const server = app.listen(0, '127.0.0.1', () => {
     const base = `http://127.0.0.1:${server.address().port}`;
-    const paths: Array<[string, string, number]> = [['GET', '/api/users/1', 40], ['GET', '/api/users/2', 30], ['GET', '/api/search', 12], ['POST', '/api/orders', 10], ['GET', '/health', 20], ['GET', '/nope', 3]];
+    const paths: Array<[string, string, number]> = [['GET', '/api/users/1', 40], ['GET', '/api/users/2', 30], ['GET', '/api/search', 12], ['POST', '/api/orders', 10], ['GET', '/api/orgs/acme/projects/web', 8], ['GET', '/api/orgs/globex/projects/7', 6], ['GET', '/health', 20], ['GET', '/nope', 3]];
     setInterval(() => {
       for (const [method, path, perTick] of paths) {
         for (let i = 0; i < perTick * Math.random(); i++) void fetch(base + path, { method }).then((r) => r.arrayBuffer()).catch(() => {});
