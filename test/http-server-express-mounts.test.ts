@@ -2,7 +2,7 @@
  * Express route templates under mounted routers, on real Express 4 and 5 apps: the mount's own
  * template (`/orgs/:org/teams/:team`), not the matched mount path with value-like segments
  * guessed, for string parameters a guess would keep raw, `mergeParams`, array and RegExp
- * mounts, a 404 under a mount and an error thrown under a nested route (which Express answers
+ * mounts, a sub-application, a 404 under a mount and an error thrown under a nested route (which Express answers
  * after every router has restored `req.baseUrl`).
  */
 import { after, afterEach, describe, it } from 'node:test';
@@ -58,7 +58,7 @@ for (const module of ['express', 'express4'] as const) {
   const major = (require(`${module}/package.json`) as { version: string }).version.split('.')[0];
 
   describe(`${module} (v${major}) mount templates`, () => {
-    it('tags the template of each mount down nested routers, for string parameters, arrays, RegExps, 404s and thrown errors', async () => {
+    it('tags the template of each mount down nested routers and sub-applications, for string parameters, arrays, RegExps, 404s and thrown errors', async () => {
       const aggregator = new Aggregator();
       let settled = 0;
       aggregator.addTap((kind, _key, name, _tags, value) => { if (kind === 'count' && name === HttpServerMetric.requests) settled += value as number; });
@@ -78,6 +78,9 @@ for (const module of ['express', 'express4'] as const) {
       const versioned = express.Router();
       versioned.get('/status', (_req, res) => res.send('ok'));
       app.use(/^\/v\d+/, versioned);
+      const tenant = express();
+      tenant.get('/reports/:report', (_req, res) => res.send('report'));
+      app.use('/tenants/:tenant', tenant as unknown as Router);
       // Without a handler Express would log the thrown error.
       app.use((_err, _req, res, _next) => { res.statusCode = 500; res.end('error'); });
       const server = http.createServer(app);
@@ -94,7 +97,8 @@ for (const module of ['express', 'express4'] as const) {
       assert.equal((await get(port, '/stock/items/2')).status, 200);
       assert.equal((await get(port, '/shops/south/items/3')).status, 200);
       assert.equal((await get(port, '/v2/status')).status, 200);
-      await until(() => settled === 9, 5_000, 'nine settled requests');
+      assert.equal((await get(port, '/tenants/initech/reports/q3')).status, 200);
+      await until(() => settled === 10, 5_000, 'ten settled requests');
 
       assert.deepEqual(routes(aggregator), {
         'GET /orgs/:org/teams/:team/members/:id 2xx': 2,
@@ -104,6 +108,7 @@ for (const module of ['express', 'express4'] as const) {
         'GET /shops/:shop/items/:item 2xx': 2,
         'GET /stock/items/:item 2xx': 1,
         'GET /^\\/v\\d+//status 2xx': 1,
+        'GET /tenants/:tenant/reports/:report 2xx': 1,
       });
     });
   });
