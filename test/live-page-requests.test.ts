@@ -16,7 +16,8 @@ import { Aggregator } from '../src/metrics/aggregator.js';
 import { HttpServerMetric } from '../src/metrics/names.js';
 import { RouteTags } from '../src/http-server/route-tags.js';
 import { flatten } from '../src/sinks/flatten.js';
-import { foldedTags } from '../src/sinks/folded-tags.js';
+import { foldedTags, MAX_FOLDED_TAGS } from '../src/sinks/folded-tags.js';
+import { checkPayload } from '../src/cli/payload-shape.js';
 import { HerokuSink } from '../src/sinks/heroku.js';
 import { startReceiver } from '../src/cli/receive.js';
 import type { StoredPayload } from '../src/cli/live/history.js';
@@ -115,4 +116,18 @@ test('the Heroku sink sends the original tags to the receiver from its second de
     plain.closeAllConnections();
     plain.close();
   }
+});
+
+test('the receiver keeps only usable tags and never refuses a payload over them; a sender lists at most MAX_FOLDED_TAGS', () => {
+  const kept = checkPayload(JSON.stringify({ counters: { a: 1 }, tags: { x: 5, route__y: 'route:/y', long: 'r'.repeat(300) } }));
+  assert.ok(kept.ok);
+  assert.deepEqual({ ...kept.payload.tags }, { route__y: 'route:/y' });
+  const odd = checkPayload(JSON.stringify({ counters: { a: 1 }, tags: [1] }));
+  assert.ok(odd.ok && odd.payload.tags === undefined);
+  const aggregator = new Aggregator();
+  for (let i = 0; i < MAX_FOLDED_TAGS + 50; i++) aggregator.count('c', 1, [`route:/r/${i}`]);
+  aggregator.count('c', 1, ['plain_tag', 'route:unmatched']);
+  const tags = foldedTags(aggregator.swap());
+  assert.equal(Object.keys(tags).length, MAX_FOLDED_TAGS);
+  assert.equal(tags['route_unmatched'], undefined, 'a tag that folds to itself is not listed');
 });
