@@ -262,7 +262,12 @@ export class DelayProbe {
     if (!this.#idle || this.#histogram === undefined) return;
     this.#watch?.disable();
     this.#idle = false;
-    this.#restart(this.#active);
+    // This runs inside an async hook, where a throw would end the process: never let one out.
+    try {
+      this.#restart(this.#active);
+    } catch {
+      // Nothing here is known to throw; if something did, the probe is left as the restart left it.
+    }
   };
 
   readonly #onCheck = (): void => {
