@@ -287,7 +287,7 @@ export class DelayProbe {
  * the active probe's own error (a block of B ms reads between B − active and B); callback time of
  * a tenth of the slow period (10 % utilisation); or 100 callbacks in one slow period (400 a
  * second: many short runs, each under the block length, can add up to delay between two slow
- * ticks; an app that busy is measured by the fast probe. The hook's own cost, ~0.1–0.2 µs a
+ * ticks; an app that busy is measured by the fast probe. The hook's own cost, ≤ 0.1 µs a
  * callback, is not what limits it).
  */
 function idleLimits(active: number): { blockMs: number; busyMs: number; callbacks: number; windowMs: number } {
