@@ -190,4 +190,20 @@ describe('runtime truth through report()', () => {
     assert.ok(blocks[1]! >= 180 && blocks[1]! <= 220, `the 200 ms block read as ${blocks[1]} ms`);
     for (const g of gauges) assert.ok(g[RuntimeMetric.eventLoopDelayMedian]! < 1, `medians ${gauges.map((x) => x[RuntimeMetric.eventLoopDelayMedian]).join(', ')}`);
   });
+
+  test('idle mode: hmetrics\' own reporting (a delivery every 250 ms) does not wake the probe', async () => {
+    const endpoint = await HerokuEndpoint.start();
+    const controller = new AbortController();
+    const running = report(controller.signal, endpoint.url(), null, { interval: 250, aggregator: new Aggregator() });
+    await endpoint.waitForPayloads(2); // the first deliveries load and compile the delivery path
+    await settleIdle();
+    const switches = delayProbe().switches;
+    await endpoint.waitForPayloads(endpoint.payloads.length + 4);
+    const idle = delayProbe().idle;
+    const after = delayProbe().switches;
+    controller.abort();
+    await running;
+    await endpoint.close();
+    assert.ok(idle && after === switches, `four deliveries switched the probe ${after - switches} times`);
+  });
 });
