@@ -5,8 +5,10 @@
  *   node dist/bench/runtime-probe.bench.js
  *
  * Cost: CPU time an otherwise idle child spends per second with the probe on, minus a child
- * without it (median of alternated runs). Accuracy: the idle median, and what a 200 ms
- * synchronous block reads as the interval max when it starts at a random phase of the probe.
+ * without it (median of alternated runs), after a 1.2 s warm-up (hmetrics' probe goes idle after
+ * its first check, at 1 s). Accuracy: the idle median, and what a 200 ms synchronous block reads
+ * as the interval max when it starts at a random phase of the probe; for hmetrics in idle mode,
+ * every block starts while the probe is idle (slow).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -14,13 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { Aggregator } from '../src/metrics/aggregator.js';
 import { RuntimeMetric } from '../src/metrics/names.js';
 import { EventLoopDelayCollector } from '../src/runtime/event-loop-delay.js';
+import { delayProbe } from '../src/runtime/delay-probe.js';
 
-type Mode = 'none' | 'hmetrics' | 'js' | 'eld';
+type Mode = 'none' | 'idle' | 'hmetrics' | 'js' | 'eld';
 interface Probe { enable(): void; disable(): void; read(): { median: number; max: number } }
 
 function makeProbe(mode: Mode, resolution: number): Probe {
-  if (mode === 'hmetrics') {
-    const collector = new EventLoopDelayCollector(resolution);
+  if (mode === 'hmetrics' || mode === 'idle') {
+    const collector = new EventLoopDelayCollector(resolution, false, mode === 'idle');
     const aggregator = new Aggregator();
     return {
       enable: () => collector.enable(),
@@ -77,6 +80,7 @@ async function child(kind: string, mode: Mode, resolution: number): Promise<void
   if (kind === 'cost') {
     const probe = mode === 'none' ? undefined : makeProbe(mode, resolution);
     probe?.enable();
+    await sleep(1200);
     const start = process.cpuUsage();
     await sleep(2000);
     const cpu = process.cpuUsage(start);
@@ -92,10 +96,18 @@ async function child(kind: string, mode: Mode, resolution: number): Promise<void
   const blocks: number[] = [];
   for (let i = 0; i < 10; i++) {
     await sleep(100 + Math.random() * resolution);
+    if (mode === 'idle') {
+      // The block starts while the probe is slow: let it go idle (its own check, sooner).
+      while (!delayProbe().idle) {
+        await sleep(60);
+        delayProbe().check();
+      }
+    }
     await immediate();
     probe.read();
     // Half the blocks start right after a collect, half at a random point mid-interval.
     if (i % 2 === 1) await sleep(30 + Math.random() * 50);
+    if (mode === 'idle' && !delayProbe().idle) throw new Error('the probe woke before the block');
     block(200);
     await sleep(resolution * 2 + 5);
     await immediate();
@@ -124,7 +136,7 @@ const f = (n: number, d = 1): string => n.toFixed(d);
 
 async function main(): Promise<void> {
   const resolutions = [5, 10, 20, 50];
-  const modes: Mode[] = ['hmetrics', 'js', 'eld'];
+  const modes: Mode[] = ['idle', 'hmetrics', 'js', 'eld'];
   const costs = new Map<string, number[]>();
   const baseline: number[] = [];
   for (let rep = 0; rep < 3; rep++) {
@@ -143,7 +155,8 @@ async function main(): Promise<void> {
   console.log('| probe | resolution | idle CPU cost (ms/s) | idle median (ms) | 200 ms block reads as max (min / median / max, ms) | blocks missed |');
   console.log('|---|---|---|---|---|---|');
   const labels: Record<string, string> = {
-    hmetrics: 'hmetrics (monitorEventLoopDelay − period, + bridge)',
+    idle: 'hmetrics, idle mode (250 ms + hook while idle; blocks start idle)',
+    hmetrics: 'hmetrics, active (monitorEventLoopDelay − period, + bridge; `delayIdle: false`)',
     js: 'JS timer probe',
     eld: 'monitorEventLoopDelay − period, reset per interval',
   };

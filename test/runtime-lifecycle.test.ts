@@ -65,14 +65,16 @@ describe('runtime sampler lifecycle', () => {
       sampler.enable();
       assert.equal(held.observers.size, 1, 'one gc observer');
       assert.equal(held.histograms.size, 1, 'one event-loop-delay histogram');
-      assert.equal(held.timers.size, 1, 'one timer');
-      for (const timer of held.timers) assert.equal((timer as NodeJS.Timeout).hasRef(), false, 'the timer is unref\'d');
+      // The delay probe's bridge (one-shot per drain, at the probe period) and its once-a-second
+      // idle check (delay-probe.ts): two periods, so two Timeouts.
+      assert.equal(held.timers.size, 2, 'two timers: the bridge and the idle check');
+      for (const timer of held.timers) assert.equal((timer as NodeJS.Timeout).hasRef(), false, 'every timer is unref\'d');
       sampler.disable();
       sampler.disable();
       assert.deepEqual([held.observers.size, held.histograms.size, held.timers.size], [0, 0, 0]);
 
       sampler.enable();
-      assert.deepEqual([held.observers.size, held.histograms.size, held.timers.size], [1, 1, 1]);
+      assert.deepEqual([held.observers.size, held.histograms.size, held.timers.size], [1, 1, 2]);
       const aggregator = new Aggregator();
       sampler.collect(aggregator);
       assert.equal(aggregator.swap().counters.get(RuntimeMetric.gcCollections)?.value, 0, 'collects again after a restart');

@@ -4,9 +4,20 @@ import { describe, test } from 'node:test';
 import { Aggregator, RuntimeMetric, report } from 'hmetrics';
 import type { Tags } from 'hmetrics';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
+import { delayProbe } from '../src/runtime/delay-probe.js';
 
 // Real measurements through the whole path: report() with runtime sampling, a real loopback
 // Heroku endpoint, real time (short intervals), compared with independent observations.
+
+/** Waits for the shared delay probe to go idle (asking it to check, as its own timer does once a second). */
+async function settleIdle(): Promise<void> {
+  const probe = delayProbe();
+  for (let i = 0; i < 40 && !probe.idle; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    probe.check();
+  }
+  assert.equal(probe.idle, true, 'the probe went idle between deliveries');
+}
 
 function block(ms: number): void {
   const end = performance.now() + ms;
@@ -153,5 +164,46 @@ describe('runtime truth through report()', () => {
     const max = second![RuntimeMetric.eventLoopDelayMax]!;
     assert.ok(max >= 180 && max <= 220, `the 200 ms block read as ${max} ms`);
     assert.ok(second![RuntimeMetric.eventLoopDelayMedian]! < 1, 'one block moves the max, not the median');
+  });
+
+  test('idle mode: a 50 ms and a 200 ms block that start while the probe is slow read 30-60 and 180-220 ms, each in one interval', async () => {
+    const endpoint = await HerokuEndpoint.start();
+    const controller = new AbortController();
+    const running = report(controller.signal, endpoint.url(), null, { interval: 400, aggregator: new Aggregator() });
+    await endpoint.waitForPayloads(1);
+    for (const ms of [50, 200]) {
+      await settleIdle();
+      block(ms);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(delayProbe().idle, false, `the ${ms} ms block woke the probe`);
+      await endpoint.waitForPayloads(endpoint.payloads.length + 2);
+    }
+    controller.abort();
+    await running;
+    await endpoint.close();
+
+    const gauges = endpoint.payloads.map((p) => p.body.gauges);
+    const maxes = gauges.map((g) => g[RuntimeMetric.eventLoopDelayMax]!);
+    const blocks = maxes.filter((max) => max >= 25);
+    assert.equal(blocks.length, 2, `each block in exactly one interval: maxes ${maxes.join(', ')}`);
+    assert.ok(blocks[0]! >= 30 && blocks[0]! <= 60, `the 50 ms block read as ${blocks[0]} ms`);
+    assert.ok(blocks[1]! >= 180 && blocks[1]! <= 220, `the 200 ms block read as ${blocks[1]} ms`);
+    for (const g of gauges) assert.ok(g[RuntimeMetric.eventLoopDelayMedian]! < 1, `medians ${gauges.map((x) => x[RuntimeMetric.eventLoopDelayMedian]).join(', ')}`);
+  });
+
+  test('idle mode: hmetrics\' own reporting (a delivery every 250 ms) does not wake the probe', async () => {
+    const endpoint = await HerokuEndpoint.start();
+    const controller = new AbortController();
+    const running = report(controller.signal, endpoint.url(), null, { interval: 250, aggregator: new Aggregator() });
+    await endpoint.waitForPayloads(2); // the first deliveries load and compile the delivery path
+    await settleIdle();
+    const switches = delayProbe().switches;
+    await endpoint.waitForPayloads(endpoint.payloads.length + 4);
+    const idle = delayProbe().idle;
+    const after = delayProbe().switches;
+    controller.abort();
+    await running;
+    await endpoint.close();
+    assert.ok(idle && after === switches, `four deliveries switched the probe ${after - switches} times`);
   });
 });

@@ -13,19 +13,22 @@ import type { DelayWindow } from './delay-window.js';
 export class EventLoopDelayCollector implements RuntimeCollector {
   readonly #resolution: number;
   readonly #semconv: boolean;
+  readonly #idle: boolean;
   #window: DelayWindow | undefined;
 
   /**
    * @param resolution probe period, ms (the shared probe runs at the finest any reader asks)
    * @param semconv also write min, mean, stddev and p90 (seconds), as OpenTelemetry names them
+   * @param idle let the probe slow down while the loop is idle (delay-probe.ts, idle mode)
    */
-  constructor(resolution: number, semconv = false) {
+  constructor(resolution: number, semconv = false, idle = true) {
     this.#resolution = resolution;
     this.#semconv = semconv;
+    this.#idle = idle;
   }
 
   enable(): void {
-    this.#window ??= delayProbe().open(this.#resolution, this.#semconv);
+    this.#window ??= delayProbe().open(this.#resolution, this.#semconv, this.#idle);
   }
 
   disable(): void {

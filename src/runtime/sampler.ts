@@ -22,6 +22,14 @@ export interface RuntimeSamplerOptions {
    */
   readonly delayResolution?: number;
   /**
+   * Let the delay probe slow down to 250 ms while the loop is idle and return to
+   * `delayResolution` as soon as a callback runs a few ms or utilisation rises (an async hook
+   * times callbacks meanwhile; docs/differences.md#idle-mode). `false` keeps it at
+   * `delayResolution` always.
+   * @default true
+   */
+  readonly delayIdle?: boolean;
+  /**
    * Also write the figures OpenTelemetry's runtime instrumentation has and hmetrics' own names
    * lack (`SemconvMetric`: GC duration by type, heap spaces, event-loop time by state, delay
    * min/mean/stddev/p90, resources by type). The report loop turns it on for OTLP endpoints.
@@ -34,7 +42,7 @@ export interface RuntimeSamplerOptions {
  * The sampler's defaults, in one place. 20 ms: ~2 ms of CPU per second when idle, and a long
  * block reads at most 20 ms short (bench/runtime-probe.bench.ts; the README has the table).
  */
-export const RUNTIME_SAMPLER_DEFAULTS = { delayResolution: 20 } as const;
+export const RUNTIME_SAMPLER_DEFAULTS = { delayResolution: 20, delayIdle: true } as const;
 
 /**
  * The runtime sampler: GC, event-loop delay and utilisation, memory, CPU and active handles,
@@ -55,7 +63,7 @@ export function createRuntimeSampler(options: RuntimeSamplerOptions = {}): Runti
   const semconv = options.semconv === true;
   return new RuntimeSampler([
     new GcCollector(semconv),
-    new EventLoopDelayCollector(resolution, semconv),
+    new EventLoopDelayCollector(resolution, semconv, options.delayIdle ?? RUNTIME_SAMPLER_DEFAULTS.delayIdle),
     new EventLoopUtilizationCollector(semconv),
     new CpuCollector(),
     new MemoryCollector(semconv),
