@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { runNode } from './helpers/child.js';
 
 // What a reporting process loads: node:cluster (with child_process, dgram and net behind it)
-// only when the app itself loaded cluster, and the HTTP monitor without CSM's modules. Each
+// only when the app itself loaded cluster, node:worker_threads only when threads can exist, and the HTTP monitor without CSM's modules. Each
 // module is startup CPU and RSS (bench/startup.bench.ts).
 
 /** Waits for the first report (HMETRICS_URL=log: prints it on stdout), then prints the facts. */
@@ -17,6 +17,7 @@ const wait = () => new Promise((r) => setTimeout(r, 20));
   const ours = Object.keys(require.cache).filter((file) => file.includes('/dist/') && !file.includes('/dist/test/'));
   process.stderr.write('FACTS=' + JSON.stringify({
     cluster: process.moduleLoadList.includes('NativeModule cluster'),
+    workerThreads: process.moduleLoadList.includes('NativeModule worker_threads'),
     clusterListeners: process.moduleLoadList.includes('NativeModule cluster') ? require('node:cluster').listenerCount('message') : 0,
     csm: ours.filter((file) => file.includes('/csm/')),
     monitor: ours.filter((file) => file.includes('/http-monitor/')).length,
@@ -24,17 +25,25 @@ const wait = () => new Promise((r) => setTimeout(r, 20));
 })();
 `;
 
-async function facts(args: string[], env: Record<string, string>): Promise<{ cluster: boolean; clusterListeners: number; csm: string[]; monitor: number; stdout: string }> {
+interface Facts { cluster: boolean; workerThreads: boolean; clusterListeners: number; csm: string[]; monitor: number }
+
+async function facts(args: string[], env: Record<string, string>): Promise<Facts & { stdout: string }> {
   const result = await runNode({ args, env: { HMETRICS_INTERVAL: '1000', ...env } });
   const line = /FACTS=(.*)/.exec(result.stderr)?.[1];
   assert.ok(line, result.stderr);
-  return { ...(JSON.parse(line) as { cluster: boolean; clusterListeners: number; csm: string[]; monitor: number }), stdout: result.stdout };
+  return { ...(JSON.parse(line) as Facts), stdout: result.stdout };
 }
 
 test('a reporting process that never forks does not load node:cluster', async () => {
   const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:' });
   assert.match(run.stdout, /node\.gc\.collections/, 'it reported');
   assert.equal(run.cluster, false);
+});
+
+test('a reporting process without threads does not load node:worker_threads', async () => {
+  const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:' });
+  assert.match(run.stdout, /node\.gc\.collections/, 'it reported');
+  assert.equal(run.workerThreads, false);
 });
 
 test('a reporting process whose app loaded node:cluster still attaches the cluster receiver', async () => {
