@@ -23,7 +23,17 @@ after(() => assert.deepEqual(unhandled, []));
 
 const options = (extra: Partial<PostOptions> = {}): PostOptions => ({ headers: {}, timeout: 2_000, signal: new AbortController().signal, ...extra });
 
+// Every server and accepted socket, closed after the run even when an assertion failed first.
+const servers = new Set<http.Server | NetServer>();
+const sockets = new Set<Socket>();
+after(() => {
+  for (const socket of sockets) socket.destroy();
+  for (const server of servers) server.close();
+});
+
 async function listen<S extends http.Server | NetServer>(server: S): Promise<S & { port: number }> {
+  servers.add(server);
+  server.on('connection', (socket: Socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(server, { port: (server.address() as AddressInfo).port });
 }
@@ -64,8 +74,10 @@ async function rawServer(onRequest: (socket: Socket, n: number) => void): Promis
 }
 
 const close = (server: http.Server | NetServer): Promise<void> => new Promise((resolve) => {
-  (server as http.Server).closeAllConnections?.();
+  servers.delete(server);
   server.close(() => resolve());
+  (server as http.Server).closeAllConnections?.();
+  for (const socket of sockets) if ((socket as { server?: unknown }).server === server) socket.destroy();
 });
 
 async function failure(promise: Promise<unknown>): Promise<DeliveryFailed> {
