@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { after, before } from 'node:test';
 import { runNode } from './helpers/child.js';
+import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 
 // What a reporting process loads: node:cluster (with child_process, dgram and net behind it)
 // only when the app itself loaded cluster, node:worker_threads only when threads can exist, and the HTTP monitor without CSM's modules. Each
@@ -18,6 +20,7 @@ const wait = () => new Promise((r) => setTimeout(r, 20));
   process.stderr.write('FACTS=' + JSON.stringify({
     cluster: process.moduleLoadList.includes('NativeModule cluster'),
     workerThreads: process.moduleLoadList.includes('NativeModule worker_threads'),
+    http: process.moduleLoadList.filter((m) => /^NativeModule (https?|_http_\w+|tls)$/.test(m)),
     clusterListeners: process.moduleLoadList.includes('NativeModule cluster') ? require('node:cluster').listenerCount('message') : 0,
     csm: ours.filter((file) => file.includes('/csm/')),
     monitor: ours.filter((file) => file.includes('/http-monitor/')).length,
@@ -25,7 +28,7 @@ const wait = () => new Promise((r) => setTimeout(r, 20));
 })();
 `;
 
-interface Facts { cluster: boolean; workerThreads: boolean; clusterListeners: number; csm: string[]; monitor: number }
+interface Facts { cluster: boolean; workerThreads: boolean; http: string[]; clusterListeners: number; csm: string[]; monitor: number }
 
 async function facts(args: string[], env: Record<string, string>): Promise<Facts & { stdout: string }> {
   const result = await runNode({ args, env: { HMETRICS_INTERVAL: '1000', ...env } });
@@ -56,4 +59,18 @@ test('HMETRICS_HTTP_CLIENT=1 starts the HTTP monitor without loading CSM (per-mo
   const run = await facts(['--import', './dist/onload/index.js', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:', HMETRICS_HTTP_CLIENT: '1' });
   assert.ok(run.monitor > 0, 'the monitor loaded');
   assert.deepEqual(run.csm, []);
+});
+
+let endpoint: HerokuEndpoint;
+before(async () => { endpoint = await HerokuEndpoint.start(); });
+after(() => endpoint.close());
+
+test('a dyno delivers without loading node:http (its own client is over node:net), with or without the HTTP monitor', async () => {
+  for (const env of [{}, { HMETRICS_HTTP_CLIENT: '1' }]) {
+    const path = `/dyno${Object.keys(env).length}`;
+    const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HEROKU_METRICS_URL: endpoint.url(path), ...env });
+    assert.ok(endpoint.payloads.some((p) => p.path === path), 'it delivered over HTTP');
+    assert.deepEqual(run.http, []);
+    assert.equal(run.workerThreads, false);
+  }
 });
