@@ -1,6 +1,7 @@
 /**
  * The delivery path, per delivery: CPU time of hmetrics' Heroku delivery (HerokuSink: flatten,
- * JSON, keep-alive POST through HttpPoster, response drained) against a bare keep-alive
+ * JSON, keep-alive POST through HttpPoster, hmetrics' own HTTP/1.1 client over node:net,
+ * response read to its end) against a bare keep-alive
  * `node:http` POST of the same body and the same request bytes on a raw socket, each in a
  * child process making `--posts` sequential deliveries to a loopback server in this process.
  *
@@ -10,7 +11,7 @@
  * HttpPoster run in the same rounds.
  *
  * Variants rotate every round; medians with the interquartile range, in µs of CPU per delivery,
- * after 50 unmeasured deliveries (the first loads node:http and compiles the path).
+ * after 50 unmeasured deliveries (the first loads the modules and compiles the path).
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
