@@ -126,6 +126,24 @@ describe('against node:http', () => {
     assert.equal(seen[0]!.headers['authorization'], `Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
   });
 
+  test('skips an interim 100 Continue and reads a chunked body with trailers', async () => {
+    const { server, port } = await httpServer((_, res) => {
+      res.writeContinue();
+      res.writeHead(200, { 'Trailer': 'X-Sum' });
+      res.write('ab');
+      res.addTrailers({ 'X-Sum': '2' });
+      res.end('c');
+    });
+    const poster = new HttpPoster(new URL(`http://127.0.0.1:${port}/`));
+    const first = await poster.post('/', '{}', options());
+    const second = await poster.post('/', '{}', options());
+    poster.close();
+    await close(server);
+    assert.equal(first.status, 200);
+    assert.equal(first.body, 'abc');
+    assert.equal(second.body, 'abc', 'the connection stayed usable after the trailer section');
+  });
+
   test('keeps the connection alive: consecutive deliveries use one socket; maxBody bounds what is kept', async () => {
     const { server, port, seen } = await httpServer((_, res) => res.end('x'.repeat(5_000)));
     const poster = new HttpPoster(new URL(`http://127.0.0.1:${port}/`));

@@ -122,6 +122,8 @@ export class ResponseReader {
       }
       this.#chunked = true;
       this.#remaining = 0;
+      // Both framings at once is how responses get smuggled: read this one, trust no next one.
+      if (headers['content-length'] !== undefined) this.reusable = false;
     } else if (headers['content-length'] !== undefined) {
       const lengths = new Set(headers['content-length'].split(',').map((s) => s.trim()));
       const length = lengths.size === 1 ? [...lengths][0]! : '';
