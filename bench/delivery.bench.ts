@@ -1,16 +1,18 @@
 /**
  * The delivery path, per delivery: CPU time of hmetrics' Heroku delivery (HerokuSink: flatten,
- * JSON, keep-alive POST through HttpPoster, response drained) against a bare keep-alive
+ * JSON, keep-alive POST through HttpPoster, hmetrics' own HTTP/1.1 client over node:net,
+ * response read to its end) against a bare keep-alive
  * `node:http` POST of the same body and the same request bytes on a raw socket, each in a
  * child process making `--posts` sequential deliveries to a loopback server in this process.
  *
  *   npm run build && node dist/bench/delivery.bench.js [--rounds 7] [--posts 400] [--before <root>]
  *
  * `--before`: the package root of an earlier build (its dist/src); its HerokuSink and
- * HttpPoster run in the same rounds.
+ * HttpPoster run in the same rounds. Two more rows post to a server that closes every
+ * connection after answering, so each delivery connects anew.
  *
  * Variants rotate every round; medians with the interquartile range, in µs of CPU per delivery,
- * after 50 unmeasured deliveries (the first loads node:http and compiles the path).
+ * after 50 unmeasured deliveries (the first loads the modules and compiles the path).
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -26,6 +28,11 @@ server.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
 const url = `http://127.0.0.1:${port}/metrics`;
+// An endpoint that closes every connection after its answer: each delivery connects anew, as at
+// Heroku's 20 s interval when the server's keep-alive timeout is shorter.
+const closing = createServer((req, res) => { req.resume(); req.on('end', () => { res.setHeader('Connection', 'close'); res.end(); }); });
+await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+const closingUrl = `http://127.0.0.1:${(closing.address() as AddressInfo).port}/metrics`;
 const src = (path: string, root = ROOT): string => JSON.stringify(pathToFileURL(`${root}dist/src/${path}`).href);
 const BEFORE = argument('--before');
 
@@ -59,6 +66,10 @@ let waiting;
 socket.on('data', (chunk) => { if (chunk.includes('\\r\\n\\r\\n')) waiting?.(); });
 const deliver = () => new Promise((resolve) => { waiting = resolve; socket.write('POST /metrics HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\nMeasurements-Time: ' + new Date().toISOString() + '\\r\\n\\r\\n' + body); });` },
 ];
+variants.push(
+  { label: 'new connection each time: hmetrics HttpPoster.post', deliver: variants[1]!.deliver.replace(JSON.stringify(url), JSON.stringify(closingUrl)) },
+  { label: 'new connection each time: bare node:http POST', deliver: variants[2]!.deliver.replace(JSON.stringify(url), JSON.stringify(closingUrl)) },
+);
 if (BEFORE !== undefined) {
   const root = BEFORE.endsWith('/') ? BEFORE : `${BEFORE}/`;
   variants.push(
@@ -90,6 +101,7 @@ process.exit(0);`;
 
 const runs = await rotated(variants, ROUNDS, runOnce);
 server.close();
+closing.close();
 const bare = median(runs[2]!);
 console.log(`node ${process.version}; ${ROUNDS} rounds of ${POSTS} sequential deliveries, variants rotated; µs of CPU per delivery, median (interquartile range)\n`);
 console.log('| variant | µs CPU per delivery | vs bare keep-alive POST |');

@@ -1,13 +1,22 @@
 /**
  * Startup cost as a user pays it, on the package installed from its tarball: CPU time, wall time
- * and peak RSS of whole processes, each over bare `node -e 1`, for onload with each endpoint
- * configured, against prom-client's `collectDefaultMetrics()` plus one POST at exit and a floor
- * script (load perf_hooks and http, make one POST). Variants rotated every round; medians with
- * the interquartile range; ratios against prom-client.
+ * and peak RSS of whole processes, for onload with each endpoint configured, against
+ * prom-client's `collectDefaultMetrics()` plus one POST at exit and a floor script (load
+ * perf_hooks and http, make one POST). Three groups, each over its own bare process, so each
+ * side pays only what it adds to that kind of app:
+ * - `node -e 1`: onload through `--import`, prom-client `require`d by a CommonJS script (the
+ *   ESM loader's start is charged to hmetrics here);
+ * - a CommonJS app: `node -r hmetrics/onload app.cjs` and `node prom.cjs` over `node app.cjs`;
+ * - an ES module app: `node --import hmetrics/onload app.mjs` and `node prom.mjs` (importing
+ *   prom-client) over `node app.mjs`, whose ESM loader the app pays either way.
+ * Variants rotated every round; medians with the interquartile range; ratios against the
+ * group's prom-client row.
  *
- *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--tarball a.tgz] [--before b.tgz]
+ *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--only dyno] [--tarball a.tgz] [--before b.tgz]
  *
- * `--before` adds each onload case run on a second tarball (an earlier build) in the same rounds.
+ * `--only <text>` keeps the rows whose label contains the text (and each group's bare and
+ * prom-client rows). `--before` adds each onload case run on a second tarball (an earlier
+ * build) in the same rounds.
  *
  * CPU and peak RSS are read inside the child in an `exit` listener a `--require` installs first
  * (`process.cpuUsage()`, `resourceUsage().maxRSS`), so they include onload's final delivery at
@@ -39,25 +48,46 @@ const project = installedProject({
   'measure.cjs': MEASURE,
   'prom.cjs': `const client = require('prom-client'); client.collectDefaultMetrics();
 process.once('beforeExit', async () => { ${post(url, 'await client.register.metrics()')} });`,
+  'prom.mjs': `import client from 'prom-client'; import { request } from 'node:http'; client.collectDefaultMetrics();
+process.once('beforeExit', async () => { const body = await client.register.metrics(); const req = request(${JSON.stringify(url)}, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => res.resume()); req.end(body); });
+`,
+  // The host apps of the CommonJS and ES module groups: a script that does nothing.
+  'app.cjs': `'use strict';\n`,
+  'app.mjs': `export {};\n`,
   'floor.cjs': `require('node:perf_hooks').monitorEventLoopDelay; ${post(url, "JSON.stringify({ counters: {}, gauges: {} })")}`,
 });
 
-interface Variant { readonly label: string; readonly args: readonly string[]; readonly env?: Record<string, string>; readonly cwd?: string }
+type Group = 'node -e 1' | 'CommonJS app' | 'ES module app';
+interface Variant {
+  readonly group: Group; readonly label: string; readonly args: readonly string[];
+  readonly env?: Record<string, string>; readonly cwd?: string; readonly base?: true; readonly peer?: true;
+}
 const onload = ['--import', 'hmetrics/onload', '-e', '1'];
-const variants: Variant[] = [
-  { label: 'bare `node -e 1`', args: ['-e', '1'] },
-  { label: 'floor: perf_hooks + http, one POST', args: ['floor.cjs'] },
-  { label: 'prom-client `collectDefaultMetrics()` + one POST at exit', args: ['prom.cjs'] },
-  { label: 'onload, nothing configured', args: onload },
-  { label: 'onload, `HEROKU_METRICS_URL` (a dyno)', args: onload, env: { HEROKU_METRICS_URL: url } },
-  { label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' } },
-  { label: 'onload, OTLP endpoint refusing', args: onload, env: { OTEL_EXPORTER_OTLP_ENDPOINT: refused } },
-  { label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' } },
+const dyno = { HEROKU_METRICS_URL: url };
+const all: Variant[] = [
+  { group: 'node -e 1', label: 'bare `node -e 1`', args: ['-e', '1'], base: true },
+  { group: 'node -e 1', label: 'floor: perf_hooks + http, one POST', args: ['floor.cjs'] },
+  { group: 'node -e 1', label: 'prom-client `collectDefaultMetrics()` + one POST at exit', args: ['prom.cjs'], peer: true },
+  { group: 'node -e 1', label: 'onload, nothing configured', args: onload },
+  { group: 'node -e 1', label: 'onload, `HEROKU_METRICS_URL` (a dyno)', args: onload, env: dyno },
+  { group: 'node -e 1', label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' } },
+  { group: 'node -e 1', label: 'onload, OTLP endpoint refusing', args: onload, env: { OTEL_EXPORTER_OTLP_ENDPOINT: refused } },
+  { group: 'node -e 1', label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' } },
+  { group: 'CommonJS app', label: 'bare `node app.cjs`', args: ['app.cjs'], base: true },
+  { group: 'CommonJS app', label: '`node prom.cjs`: prom-client `require`d, one POST at exit', args: ['prom.cjs'], peer: true },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, nothing configured', args: ['-r', 'hmetrics/onload', 'app.cjs'] },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, a dyno', args: ['-r', 'hmetrics/onload', 'app.cjs'], env: dyno },
+  { group: 'ES module app', label: 'bare `node app.mjs`', args: ['app.mjs'], base: true },
+  { group: 'ES module app', label: '`node prom.mjs`: prom-client imported, one POST at exit', args: ['prom.mjs'], peer: true },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, nothing configured', args: ['--import', 'hmetrics/onload', 'app.mjs'] },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, a dyno', args: ['--import', 'hmetrics/onload', 'app.mjs'], env: dyno },
 ];
+const only = argument('--only');
+const variants = all.filter((v) => only === undefined || v.base === true || v.peer === true || v.label.includes(only));
 const beforeTarball = argument('--before');
-const before = beforeTarball === undefined ? undefined : installedProject({ 'measure.cjs': MEASURE }, beforeTarball);
+const before = beforeTarball === undefined ? undefined : installedProject({ 'measure.cjs': MEASURE, 'app.cjs': `'use strict';\n`, 'app.mjs': 'export {};\n' }, beforeTarball);
 if (before !== undefined) {
-  for (const variant of variants.filter((v) => v.label.startsWith('onload'))) {
+  for (const variant of variants.filter((v) => v.base !== true && v.peer !== true && v.label.includes('onload'))) {
     variants.push({ ...variant, label: `${variant.label} — before`, cwd: before.dir });
   }
 }
@@ -86,24 +116,31 @@ server.close();
 project.remove();
 before?.remove();
 
-const bare = runs[0]!;
-const PEER = 2;
-const added = (i: number, key: keyof Run): number[] => {
-  const base = median(bare.map((run) => run[key]));
-  return runs[i]!.map((run) => run[key] - base);
-};
+const at = (v: Variant): Run[] => runs[variants.indexOf(v)]!;
 const show = (values: number[], digits: number): string => {
   const [low, high] = quartiles(values);
   return `${median(values) >= 0 ? '+' : ''}${median(values).toFixed(digits)} (${low.toFixed(digits)}…${high.toFixed(digits)})`;
 };
-console.log(`node ${process.version}; ${ROUNDS} rounds, variants rotated; medians over bare node (interquartile range)\n`);
-console.log(`bare \`node -e 1\`: ${median(bare.map((r) => r.cpu)).toFixed(1)} ms CPU, ${median(bare.map((r) => r.wall)).toFixed(1)} ms wall, ${median(bare.map((r) => r.rss)).toFixed(1)} MB peak RSS\n`);
-console.log('| case | added CPU (ms) | added wall (ms) | added peak RSS (MB) | CPU vs prom-client | wall vs prom-client |');
-console.log('|---|---|---|---|---|---|');
-const peerCpu = median(added(PEER, 'cpu'));
-const peerWall = median(added(PEER, 'wall'));
-for (let i = 1; i < variants.length; i++) {
-  const cpu = added(i, 'cpu');
-  const wall = added(i, 'wall');
-  console.log(`| ${variants[i]!.label} | ${show(cpu, 1)} | ${show(wall, 1)} | ${show(added(i, 'rss'), 1)} | ${(median(cpu) / peerCpu).toFixed(2)}× | ${(median(wall) / peerWall).toFixed(2)}× |`);
+console.log(`node ${process.version}; ${ROUNDS} rounds, variants rotated; medians over each group's bare process (interquartile range)\n`);
+for (const group of ['node -e 1', 'CommonJS app', 'ES module app'] as const) {
+  const members = variants.filter((v) => v.group === group);
+  const base = members.find((v) => v.base === true)!;
+  const peer = members.find((v) => v.peer === true)!;
+  const bare = at(base);
+  const added = (v: Variant, key: keyof Run): number[] => {
+    const middle = median(bare.map((run) => run[key]));
+    return at(v).map((run) => run[key] - middle);
+  };
+  console.log(`${group}: ${base.label} ${median(bare.map((r) => r.cpu)).toFixed(1)} ms CPU, ${median(bare.map((r) => r.wall)).toFixed(1)} ms wall, ${median(bare.map((r) => r.rss)).toFixed(1)} MB peak RSS\n`);
+  console.log('| case | added CPU (ms) | added wall (ms) | added peak RSS (MB) | CPU vs prom-client | wall vs prom-client |');
+  console.log('|---|---|---|---|---|---|');
+  const peerCpu = median(added(peer, 'cpu'));
+  const peerWall = median(added(peer, 'wall'));
+  for (const v of members) {
+    if (v === base) continue;
+    const cpu = added(v, 'cpu');
+    const wall = added(v, 'wall');
+    console.log(`| ${v.label} | ${show(cpu, 1)} | ${show(wall, 1)} | ${show(added(v, 'rss'), 1)} | ${(median(cpu) / peerCpu).toFixed(2)}× | ${(median(wall) / peerWall).toFixed(2)}× |`);
+  }
+  console.log('');
 }

@@ -172,4 +172,25 @@ describe('start cost', () => {
     early.disable();
     eager.disable();
   });
+
+  test('a process that ends before its first turn reads each counter file once at its only collect', () => {
+    const root = fixture(`${256 * MiB}\n`);
+    const real = filesBelow(root);
+    const reads = new Map<string, number>();
+    const files = { read: (path: string) => { reads.set(path, (reads.get(path) ?? 0) + 1); return real.read(path); }, count: real.count };
+    const collector = new ContainerCollector({ files, warnings: new ContainerWarnings({ write: () => undefined }, true, {}) });
+    collector.enable();
+    const aggregator = new Aggregator();
+    collector.collect(aggregator);
+    collector.disable();
+    // cpu.stat and memory.current are also read once while locating the cgroup (is the controller here?).
+    assert.equal(reads.get(`${APP}/cpu.stat`), 2);
+    assert.equal(reads.get(`${APP}/memory.current`), 2);
+    assert.equal(reads.get(`${APP}/memory.stat`), 1);
+    assert.equal(reads.get(`${APP}/memory.events`), 1);
+    const snapshot = aggregator.swap();
+    assert.equal(snapshot.gauges.get(ContainerMetric.memoryUsageBytes)?.value, 200 * MiB, 'usage from that one read');
+    assert.equal(snapshot.gauges.get(ContainerMetric.memoryWorkingSetBytes)?.value, 180 * MiB);
+    assert.equal(snapshot.counters.get(ContainerMetric.cpuThrottledPeriods)?.value ?? 0, 0, 'no interval elapsed: no throttling counted');
+  });
 });

@@ -50,7 +50,8 @@ test('500, 429, hang, dropped connection and a garbage answer for several interv
   assert.match(messages, /HTTP 500/);
   assert.match(messages, /HTTP 429/);
   assert.match(messages, /timed out after 100 ms/);
-  assert.match(messages, /ECONNRESET|socket hang up|HPE_|Parse Error/);
+  assert.match(messages, /connection closed before the response/);
+  assert.match(messages, /malformed status line/);
   assert.ok(errors.length >= 10, `each failed delivery reaches the handler (saw ${errors.length})`);
   assert.deepEqual(unhandled, []);
 });

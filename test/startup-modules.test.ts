@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { after, before } from 'node:test';
 import { runNode } from './helpers/child.js';
+import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
 
 // What a reporting process loads: node:cluster (with child_process, dgram and net behind it)
-// only when the app itself loaded cluster, and the HTTP monitor without CSM's modules. Each
+// only when the app itself loaded cluster, node:worker_threads only when threads can exist, and the HTTP monitor without CSM's modules. Each
 // module is startup CPU and RSS (bench/startup.bench.ts).
 
 /** Waits for the first report (HMETRICS_URL=log: prints it on stdout), then prints the facts. */
@@ -17,6 +19,8 @@ const wait = () => new Promise((r) => setTimeout(r, 20));
   const ours = Object.keys(require.cache).filter((file) => file.includes('/dist/') && !file.includes('/dist/test/'));
   process.stderr.write('FACTS=' + JSON.stringify({
     cluster: process.moduleLoadList.includes('NativeModule cluster'),
+    workerThreads: process.moduleLoadList.includes('NativeModule worker_threads'),
+    http: process.moduleLoadList.filter((m) => /^NativeModule (https?|_http_\w+|tls)$/.test(m)),
     clusterListeners: process.moduleLoadList.includes('NativeModule cluster') ? require('node:cluster').listenerCount('message') : 0,
     csm: ours.filter((file) => file.includes('/csm/')),
     monitor: ours.filter((file) => file.includes('/http-monitor/')).length,
@@ -24,17 +28,25 @@ const wait = () => new Promise((r) => setTimeout(r, 20));
 })();
 `;
 
-async function facts(args: string[], env: Record<string, string>): Promise<{ cluster: boolean; clusterListeners: number; csm: string[]; monitor: number; stdout: string }> {
+interface Facts { cluster: boolean; workerThreads: boolean; http: string[]; clusterListeners: number; csm: string[]; monitor: number }
+
+async function facts(args: string[], env: Record<string, string>): Promise<Facts & { stdout: string }> {
   const result = await runNode({ args, env: { HMETRICS_INTERVAL: '1000', ...env } });
   const line = /FACTS=(.*)/.exec(result.stderr)?.[1];
   assert.ok(line, result.stderr);
-  return { ...(JSON.parse(line) as { cluster: boolean; clusterListeners: number; csm: string[]; monitor: number }), stdout: result.stdout };
+  return { ...(JSON.parse(line) as Facts), stdout: result.stdout };
 }
 
 test('a reporting process that never forks does not load node:cluster', async () => {
   const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:' });
   assert.match(run.stdout, /node\.gc\.collections/, 'it reported');
   assert.equal(run.cluster, false);
+});
+
+test('a reporting process without threads does not load node:worker_threads', async () => {
+  const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:' });
+  assert.match(run.stdout, /node\.gc\.collections/, 'it reported');
+  assert.equal(run.workerThreads, false);
 });
 
 test('a reporting process whose app loaded node:cluster still attaches the cluster receiver', async () => {
@@ -47,4 +59,18 @@ test('HMETRICS_HTTP_CLIENT=1 starts the HTTP monitor without loading CSM (per-mo
   const run = await facts(['--import', './dist/onload/index.js', '-e', AFTER_FIRST_REPORT('')], { HMETRICS_URL: 'log:', HMETRICS_HTTP_CLIENT: '1' });
   assert.ok(run.monitor > 0, 'the monitor loaded');
   assert.deepEqual(run.csm, []);
+});
+
+let endpoint: HerokuEndpoint;
+before(async () => { endpoint = await HerokuEndpoint.start(); });
+after(() => endpoint.close());
+
+test('a dyno delivers without loading node:http (its own client is over node:net), with or without the HTTP monitor', async () => {
+  for (const env of [{}, { HMETRICS_HTTP_CLIENT: '1' }]) {
+    const path = `/dyno${Object.keys(env).length}`;
+    const run = await facts(['--import', 'hmetrics/onload', '-e', AFTER_FIRST_REPORT('')], { HEROKU_METRICS_URL: endpoint.url(path), ...env });
+    assert.ok(endpoint.payloads.some((p) => p.path === path), 'it delivered over HTTP');
+    assert.deepEqual(run.http, []);
+    assert.equal(run.workerThreads, false);
+  }
 });

@@ -127,3 +127,36 @@ describe('worker threads at SIGTERM', () => {
     }
   });
 });
+
+// The main thread attaches its thread receiver (and loads node:worker_threads) only once a
+// thread can exist. An app that loads worker_threads late, after the report loop started, and
+// whose thread records and exits at once must still have its figures merged.
+const LATE_THREAD_APP = `
+import { increment } from 'hmetrics/onload';
+if (process.moduleLoadList.includes('NativeModule worker_threads') === false) {
+  setTimeout(async () => {
+    const { Worker } = await import('node:worker_threads');
+    new Worker(new URL(import.meta.url)).on('exit', () => console.log('thread gone'));
+  }, 300);
+} else {
+  for (let i = 0; i < 50; i++) increment('late.calls');
+}
+`;
+
+describe('a worker thread created after the report started', () => {
+  test('its figures reach the final delivery although worker_threads loaded late', async () => {
+    const dir = createScratchPackage({ 'app.js': '', 'app.mjs': LATE_THREAD_APP });
+    try {
+      const result = await runCommand(process.execPath, ['--import', 'hmetrics/onload', 'app.mjs'], dir.dir, {
+        HMETRICS_URL: endpoint.url('/threads-late'), // default interval: only the final delivery
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /thread gone/);
+      const payloads = endpoint.payloads.filter((p) => p.path === '/threads-late');
+      assert.equal(payloads.length, 1);
+      assert.equal(sumOf(payloads, 'late.calls'), 50);
+    } finally {
+      dir.remove();
+    }
+  });
+});

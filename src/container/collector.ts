@@ -84,9 +84,12 @@ export class ContainerCollector implements RuntimeCollector {
     this.#starting = setImmediate(() => this.#start()).unref();
   }
 
-  /** Locates the cgroup, reads its limits and the counters' baseline, checks the heap limit. Once per enable. */
-  #start(): void {
-    if (!this.#enabled || this.#ready) return;
+  /**
+   * Locates the cgroup, reads its limits and the counters' baseline, checks the heap limit. Once
+   * per enable; true when it ran just now.
+   */
+  #start(): boolean {
+    if (!this.#enabled || this.#ready) return false;
     this.#ready = true;
     try {
       const files = this.#options.files ?? filesBelow();
@@ -100,6 +103,7 @@ export class ContainerCollector implements RuntimeCollector {
     } catch {
       // never into the host: the figures that failed are simply absent
     }
+    return true;
   }
 
   disable(): void {
@@ -112,10 +116,12 @@ export class ContainerCollector implements RuntimeCollector {
 
   collect(aggregator: Aggregator): void {
     if (!this.#enabled) return;
-    this.#start();
+    // A process that ends before its first turn reads the baseline here: read microseconds
+    // later, the counters would be the same files over again with deltas of 0.
+    const fresh = this.#start();
     const files = this.#options.files ?? filesBelow();
     const limits = this.#limits;
-    const counters = readCounters(files, this.#dirs);
+    const counters = fresh ? this.#previous : readCounters(files, this.#dirs);
     for (const [key, name] of COUNTERS) {
       const value = delta(counters[key], this.#previous[key]);
       if (value !== undefined) aggregator.count(name, value);

@@ -1,7 +1,6 @@
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpClientMetric } from '../metrics/names.js';
-import { OWN_REQUEST } from '../transport/http.js';
 import { HostTags } from './host-tags.js';
 import { checkInteger } from '../util/check.js';
 import { subscribeAll, type Subscription } from '../util/channels.js';
@@ -19,8 +18,8 @@ export interface HttpClientMonitorOptions {
 /** Defaults of `HttpClientMonitorOptions`. */
 export const HTTP_CLIENT_MONITOR_DEFAULTS = { maxHosts: 50 } as const;
 
-// hmetrics' own deliveries carry OWN_REQUEST. It is set just after http.request() returns,
-// i.e. after the start event, so it is read when the request settles.
+// hmetrics' own deliveries never show here: they go over node:net/node:tls (transport/http.ts),
+// not node:http, so no channel publishes them.
 
 /** Where one request stands: started, answered (headers in), or settled for good. */
 const STARTED = 0;
@@ -112,7 +111,6 @@ export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}):
   const answer = (request: object, status: number | undefined): void => {
     const flight = flightOf(request);
     if (!live || flight === undefined || flight.phase !== STARTED) return;
-    if (isOwn(request)) { flight.phase = FAILED; return; } // settled: nothing more to count
     const tags = hosts.tags(flight.host);
     aggregator.count(HttpClientMetric.requests, 1, tags);
     aggregator.timing(HttpClientMetric.latencyMs, now() - flight.start, tags);
@@ -126,7 +124,7 @@ export function enableHttpClientMonitor(options: HttpClientMonitorOptions = {}):
   const fail = (request: object, flight: Flight): void => {
     const answered = flight.phase === ANSWERED;
     flight.phase = FAILED;
-    if (!live || isOwn(request)) return;
+    if (!live) return;
     const tags = hosts.tags(flight.host);
     if (!answered) aggregator.count(HttpClientMetric.requests, 1, tags);
     aggregator.count(HttpClientMetric.errors, 1, tags);
@@ -168,10 +166,6 @@ interface HttpClientRequest {
   readonly res?: { readonly complete?: boolean } | null;
   getHeader?(name: string): unknown;
   on(event: 'close', listener: (this: HttpClientRequest) => void): unknown;
-}
-
-function isOwn(request: object): boolean {
-  return (request as Record<symbol, unknown>)[OWN_REQUEST] === true;
 }
 
 function httpHost(request: HttpClientRequest): string {

@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import { debug } from '../util/debug.js';
 import { lazy } from '../lazy.js';
 import { AlreadyStarted, InvalidOption, ReportInWorkerThread } from '../util/errors.js';
@@ -12,6 +11,7 @@ import { ReportLoop, Outlet } from './report-loop.js';
 import { createRuntimeSampler, type RuntimeSamplerOptions } from '../runtime/sampler.js';
 import { createSinks, parseEndpoints } from '../sinks/endpoints.js';
 import { attachReceivers, collectThreadsNow } from '../topology/receivers.js';
+import { isMainThread } from '../topology/threads.js';
 import { checkDuration } from '../config/check-duration.js';
 import { describeValue } from '../util/check.js';
 
@@ -75,7 +75,7 @@ export async function report(
   errHandler?: ErrHandler | null,
   options: ReportOptions = {},
 ): Promise<void> {
-  if (!isMainThread) throw new ReportInWorkerThread(); // docs/topology.md
+  if (!isMainThread()) throw new ReportInWorkerThread(); // docs/topology.md
   if (isReporting()) throw new AlreadyStarted();
   // Every argument is checked before anything shared is touched: a rejected call leaves what
   // earlier loops could not deliver in place for the next good one.

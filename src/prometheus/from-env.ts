@@ -1,6 +1,7 @@
 import { describeBind, parseListenAddress, type ListenAddress } from '../config/listen-address.js';
 import { debug } from '../util/debug.js';
 import { packageManagerOf } from '../topology/role.js';
+import { isMainThread } from '../topology/threads.js';
 import { isClusterWorker } from './cluster.js';
 import { exporter } from './exporter.js';
 import { servePrometheus, type PrometheusServer } from './server.js';
@@ -10,7 +11,7 @@ export function notServingReason(argv: readonly string[] = process.argv): string
   // npm, npx, yarn, pnpm, corepack: `NODE_OPTIONS` reaches them too, and they must not take the app's port.
   if (packageManagerOf(argv[1]) !== undefined) return 'a package-manager process';
   // A worker thread shares the process with the main thread, which serves it.
-  if (!process.getBuiltinModule('node:worker_threads').isMainThread) return 'a worker thread';
+  if (!isMainThread()) return 'a worker thread';
   return undefined;
 }
 

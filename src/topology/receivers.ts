@@ -5,6 +5,7 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import { ClusterReceiver } from './cluster-receiver.js';
 import { PRIMARY_ENV } from './role.js';
 import { ThreadReceiver } from './thread-receiver.js';
+import { builtinLoaded, threadsPossible } from './threads.js';
 import { processEnv } from '../config/read.js';
 
 
@@ -45,8 +46,19 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
   if (receivers.attached) return;
   receivers.attached = true;
   try {
-    const threads = new ThreadReceiver(aggregator);
-    receivers.threads = threads;
+    // The thread receiver (a BroadcastChannel, which loads node:worker_threads) only once a
+    // thread can exist: now if the module is loaded, else when the app creates its first
+    // Worker ('worker' is emitted before the thread runs any code, so its first word is heard).
+    const attachThreads = (): void => {
+      if (receivers.threads !== undefined) return;
+      try {
+        receivers.threads = new ThreadReceiver(aggregator);
+      } catch (error) {
+        debug(`thread figures will not be merged: ${(error as Error).message}`);
+      }
+    };
+    if (threadsPossible()) attachThreads();
+    else process.once('worker', attachThreads);
     const primary = processEnv()[PRIMARY_ENV] === String(process.pid);
     let cluster: ClusterReceiver | undefined;
     const attachCluster = (): void => {
@@ -65,7 +77,7 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
       for (const ms of [50, 500]) setTimeout(attachCluster, ms).unref();
     }
     aggregator.addPullSource((target) => {
-      threads.pull(target);
+      receivers.threads?.pull(target);
       attachCluster();
       cluster?.pull(target);
     });
@@ -83,6 +95,5 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
  * interval after they start). Where Node has no `moduleLoadList`, cluster loads as before.
  */
 function appLoadedCluster(): boolean {
-  const loaded = (process as { moduleLoadList?: unknown }).moduleLoadList;
-  return !Array.isArray(loaded) || loaded.includes('NativeModule cluster');
+  return builtinLoaded('cluster') !== false;
 }

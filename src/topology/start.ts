@@ -1,10 +1,11 @@
 import { builtin, lazy } from '../lazy.js';
 import { debug } from '../util/debug.js';
 import { herokuCollectorConflict } from './heroku-collector.js';
+import { isMainThread } from './threads.js';
 import { currentFacts, decideRole, PRIMARY_ENV } from './role.js';
 
 // Loaded only when onload has something to start: a process with no hmetrics variables pays
-// for none of it (node:worker_threads alone is ~26 internal modules, ~1.4 ms).
+// for none of it. node:worker_threads loads only where threads exist (threads.ts).
 
 /** What onload does with the topology rule's answer. */
 export type Role =
@@ -27,8 +28,7 @@ export function topologyRole(env: NodeJS.ProcessEnv, endpoint: string, anyArea: 
   if (!endpoint && !anyArea && !otlp) return { kind: 'silent' };
   let role: ReturnType<typeof decideRole> = { kind: 'report' };
   try {
-    const { isMainThread } = builtin('node:worker_threads');
-    role = decideRole(currentFacts(isMainThread, env, () => builtin('node:cluster').isWorker));
+    role = decideRole(currentFacts(isMainThread(), env, () => builtin('node:cluster').isWorker));
   } catch (error) {
     debug(`topology unknown, reporting from this process: ${(error as Error).message}`);
   }

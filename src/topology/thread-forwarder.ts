@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
-import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+import { builtin } from '../lazy.js';
+import { isMainThread } from './threads.js';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { encodeSnapshot, isEmptySnapshot, type WireSnapshot } from './wire.js';
@@ -37,6 +37,9 @@ export type ThreadMessage =
  */
 export function forwardToMainThread(aggregator: Aggregator): void {
   try {
+    // Read at first use: the package index imports this module in every process (threads.ts).
+    const { BroadcastChannel, threadId } = builtin('node:worker_threads');
+    const { performance } = process.getBuiltinModule('node:perf_hooks');
     const channel = new BroadcastChannel(THREAD_CHANNEL);
     channel.unref();
     let previous = performance.eventLoopUtilization();
@@ -74,7 +77,7 @@ export function forwardToMainThread(aggregator: Aggregator): void {
  * onload's thread role) call it: the metrics layer below never reaches up for it.
  */
 export function forwardThreadFigures(): void {
-  if (isMainThread) return;
+  if (isMainThread()) return;
   const state = shared('topology.thread-forwarding', () => ({ installed: false }));
   if (state.installed) return;
   state.installed = true;

@@ -1,4 +1,5 @@
-import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { BroadcastChannel, MessagePort } from 'node:worker_threads';
+import { builtin } from '../lazy.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { ThreadMetric } from '../metrics/names.js';
 import { THREAD_CHANNEL, type ThreadMessage } from './thread-forwarder.js';
@@ -21,7 +22,7 @@ export class ThreadReceiver {
 
   constructor(aggregator: Aggregator) {
     this.#aggregator = aggregator;
-    this.#channel = new BroadcastChannel(THREAD_CHANNEL);
+    this.#channel = new (builtin('node:worker_threads').BroadcastChannel)(THREAD_CHANNEL);
     this.#channel.unref();
     this.#channel.onmessage = (event: unknown) => this.#accept((event as { data?: unknown }).data);
     // Threads started before this receiver said hello to no one: their answer makes them known.
@@ -37,6 +38,7 @@ export class ThreadReceiver {
   pull(aggregator: Aggregator): void {
     // Node accepts a BroadcastChannel here (documented); @types/node 20 only declares MessagePort.
     const port = this.#channel as unknown as MessagePort;
+    const { receiveMessageOnPort } = builtin('node:worker_threads');
     for (let queued = receiveMessageOnPort(port); queued; queued = receiveMessageOnPort(port)) {
       this.#accept(queued.message);
     }

@@ -1,12 +1,13 @@
-import type { Agent, IncomingMessage } from 'node:http';
-import { urlToHttpOptions } from 'node:url';
+import type { Socket } from 'node:net';
 import { DeliveryFailed } from '../util/errors.js';
 import { redactEndpoint, scrubSecrets } from '../util/redact.js';
+import { ResponseReader, type ResponseHeaders } from './http-response.js';
 
-/** The answer of a POST: status and (at most `maxBody` bytes of) body. */
+/** The answer of a POST: status, headers and (at most `maxBody` bytes of) body. */
 export interface PostResponse {
   readonly status: number;
-  readonly headers: IncomingMessage['headers'];
+  /** Names lowercased; a repeated field's values joined with `, `. */
+  readonly headers: ResponseHeaders;
   readonly body: string;
   /** The same kept bytes, undecoded (binary answers such as OTLP's protobuf). */
   readonly bytes: Buffer;
@@ -14,113 +15,258 @@ export interface PostResponse {
 
 export interface PostOptions {
   readonly headers: Record<string, string>;
-  /** Whole-request timeout, ms. */
+  /** Whole-request timeout, ms (both attempts when a reused connection is retried). */
   readonly timeout: number;
   readonly signal: AbortSignal;
-  /** Bytes of response body kept; the rest is read and discarded. @default 65536 */
+  /** Bytes of response body kept; up to 16 MiB more are read and dropped. @default 65536 */
   readonly maxBody?: number;
 }
 
-type HttpModule = typeof import('node:http');
-
 /**
- * Set on every request hmetrics itself makes, so the outgoing-HTTP monitor can leave our own
- * deliveries out of the app's figures.
+ * Past `maxBody`, body bytes read and dropped so the connection can carry the next delivery
+ * (the bytes are not kept: memory stays bounded by `maxBody`); beyond, the answer settles with
+ * its status and what was kept, and the connection is closed: an endless body ends too.
  */
-export const OWN_REQUEST = Symbol.for('hmetrics.own-request');
+const MAX_DISCARD = 16 * 1024 * 1024;
+/** An idle connection unused this long is closed (Node's agent default, as before). */
+const IDLE_TIMEOUT = 60_000;
+/** Header names and values as `node:http` accepts them: no request splitting through a value. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Framing headers are the client's own. */
+const OWN_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding']);
+const ASCII = /^[\x00-\x7f]*$/;
+
+type Net = typeof import('node:net');
+type Tls = typeof import('node:tls');
 
 /**
- * A keep-alive POST client for one endpoint. `node:http`/`node:https` load on first use, so an
- * import of hmetrics that never delivers over HTTP never pays for them. Sockets are unref'd, so
- * an in-flight delivery never holds the host process open, and every response is read to the
- * end (an undrained response pins its socket, one leak per interval).
+ * hmetrics' HTTP/1.1 client for its own deliveries (Heroku, OTLP/HTTP, telemetry): a POST over
+ * one kept-alive `node:net` (or, for https URLs only, `node:tls`) connection per endpoint.
+ * It replaces `node:http`, whose module graph cost a reporting process ~3 ms and 1.5 MB at
+ * startup and whose request machinery about as much per delivery again (bench/delivery.bench.ts).
+ *
+ * - Sockets are unref'd: a delivery in flight never holds the host process open.
+ * - A reused idle connection the server closed meanwhile (no byte of an answer came back) is
+ *   retried once on a new connection, within the same timeout.
+ * - Every response is read to its end (Content-Length, chunked, or the connection's end) and
+ *   at most `maxBody` bytes are kept; whatever is malformed, truncated, endless or huge settles
+ *   as a `DeliveryFailed` saying what, never a throw into the app.
+ * - Credentials in the URL become a Basic `Authorization` header, as `node:http` did, and never
+ *   appear in a message.
+ * - Our deliveries are invisible to the outgoing-HTTP monitor: they are not `node:http` requests.
  */
 export class HttpPoster {
   readonly #url: URL;
   readonly label: string;
-  #module: Promise<HttpModule> | undefined;
-  #agent: Agent | undefined;
+  readonly #secure: boolean;
+  readonly #host: string;
+  readonly #port: number;
+  /** Everything of the request head that does not change between deliveries. */
+  readonly #fixedHead: string;
+  #idle: { readonly socket: Socket; readonly drop: () => void } | undefined;
+  readonly #busy = new Set<Socket>();
   #closed = false;
-  /** The last request target, parsed once: every interval posts to the same path. */
-  #target: { readonly path: string; readonly options: ReturnType<typeof urlToHttpOptions> } | undefined;
+  /** The last request path, resolved once: every interval posts to the same one. */
+  #target: { readonly path: string; readonly requestPath: string } | undefined;
 
   constructor(url: URL) {
     this.#url = url;
     this.label = redactEndpoint(url);
+    this.#secure = url.protocol === 'https:';
+    this.#host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.#port = url.port === '' ? (this.#secure ? 443 : 80) : Number(url.port);
+    let head = `Host: ${url.host}\r\nConnection: keep-alive\r\n`;
+    if (url.username !== '' || url.password !== '') {
+      const auth = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
+      head += `Authorization: Basic ${Buffer.from(auth).toString('base64')}\r\n`;
+    }
+    this.#fixedHead = head;
   }
 
   async post(path: string, body: string | Uint8Array, options: PostOptions): Promise<PostResponse> {
-    const http = await (this.#module ??= (this.#url.protocol === 'https:' ? import('node:https') : import('node:http')) as Promise<HttpModule>);
     if (this.#closed) throw new DeliveryFailed(this.label, 'sink closed');
-    this.#agent ??= new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 1, timeout: 60_000 });
-    if (this.#target?.path !== path) {
-      // Converted once, as http.request would convert a URL on every call (userinfo → auth,
-      // IPv6 brackets removed).
-      this.#target = { path, options: urlToHttpOptions(new URL(path, this.#url)) };
-    }
-    const target = this.#target.options;
-    const maxBody = options.maxBody ?? 65_536;
-    return new Promise<PostResponse>((resolve, reject) => {
-      let settled = false;
-      const fail = (reason: string, cause?: unknown, status?: number): void => {
-        if (settled) return;
-        settled = true;
-        cleanup();
-        reject(new DeliveryFailed(this.label, scrubSecrets(reason, this.#url), status, cause === undefined ? undefined : { cause: scrubCause(cause, this.#url) }));
-      };
-      const timer = setTimeout(() => {
-        fail(`timed out after ${options.timeout} ms`);
-        request.destroy();
-      }, options.timeout);
-      timer.unref();
-      const onAbort = (): void => {
-        fail('aborted');
-        request.destroy();
-      };
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        options.signal.removeEventListener('abort', onAbort);
-      };
-      const request = http.request({
-        ...target,
-        method: 'POST',
-        agent: this.#agent,
-        headers: { ...options.headers, 'Content-Length': String(Buffer.byteLength(body)) },
-      }, (response) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (kept < maxBody) {
-            chunks.push(chunk.subarray(0, maxBody - kept));
-            kept += Math.min(chunk.length, maxBody - kept);
-          }
-        });
-        response.on('error', (error) => fail('response error', error));
-        response.on('end', () => {
-          if (settled) return;
-          settled = true;
-          cleanup();
-          // Most answers are empty (Heroku's, statsd's): no copy and no decoding for them.
-          const bytes = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: bytes.length === 0 ? '' : bytes.toString('utf8'), bytes });
-        });
-      });
-      (request as unknown as Record<symbol, boolean>)[OWN_REQUEST] = true;
-      request.on('socket', (socket) => socket.unref());
-      request.on('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message, error));
-      if (options.signal.aborted) onAbort();
-      else options.signal.addEventListener('abort', onAbort, { once: true });
-      request.end(body);
-    });
+    const request = this.#request(this.#head(path, body, options.headers), body);
+    const deadline = Date.now() + options.timeout;
+    const idle = this.#takeIdle();
+    const first = await this.#exchange(idle ?? this.#connect(), request, options, idle !== undefined, deadline);
+    if (first !== RETRY) return first;
+    if (this.#closed) throw new DeliveryFailed(this.label, 'sink closed');
+    return await this.#exchange(this.#connect(), request, options, false, deadline) as PostResponse;
   }
 
   close(): void {
     this.#closed = true;
-    this.#agent?.destroy();
+    this.#idle?.socket.destroy();
+    this.#idle = undefined;
+    for (const socket of this.#busy) socket.destroy();
+  }
+
+  #head(path: string, body: string | Uint8Array, headers: Record<string, string>): string {
+    if (this.#target?.path !== path) {
+      const url = new URL(path, this.#url);
+      this.#target = { path, requestPath: `${url.pathname}${url.search}` };
+    }
+    let head = `POST ${this.#target.requestPath} HTTP/1.1\r\n${this.#fixedHead}`;
+    for (const name in headers) {
+      const value = String(headers[name]);
+      if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value)) {
+        throw new DeliveryFailed(this.label, `invalid request header ${JSON.stringify(name.slice(0, 64))}`);
+      }
+      const lower = name.toLowerCase();
+      if (OWN_HEADERS.has(lower) || (lower === 'authorization' && this.#fixedHead.includes('\nAuthorization:'))) continue;
+      head += `${name}: ${value}\r\n`;
+    }
+    head += `Content-Length: ${typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength}\r\n\r\n`;
+    return head;
+  }
+
+  /**
+   * The request as one write: head and body in one string when both encode alike (an ASCII
+   * head, the usual case), else one buffer. A corked pair of writes went out as writev, which
+   * cost a third of a delivery's CPU (bench/delivery.bench.ts).
+   */
+  #request(head: string, body: string | Uint8Array): string | Buffer {
+    if (typeof body === 'string' && ASCII.test(head)) return head + body;
+    return Buffer.concat([Buffer.from(head, 'latin1'), typeof body === 'string' ? Buffer.from(body) : body]);
+  }
+
+  #takeIdle(): Socket | undefined {
+    const idle = this.#idle;
+    this.#idle = undefined;
+    if (idle === undefined) return undefined;
+    const { socket, drop } = idle;
+    socket.off('data', drop).off('close', drop).off('timeout', drop);
+    socket.setTimeout(0);
+    if (socket.destroyed || !socket.writable || socket.readableEnded) {
+      socket.destroy();
+      return undefined;
+    }
+    return socket;
+  }
+
+  #connect(): Socket {
+    const socket = this.#secure
+      ? (process.getBuiltinModule('node:tls') as Tls).connect({
+        host: this.#host,
+        port: this.#port,
+        // SNI names a host, never an address (Node warns for one).
+        ...((process.getBuiltinModule('node:net') as Net).isIP(this.#host) === 0 ? { servername: this.#host } : {}),
+      })
+      : (process.getBuiltinModule('node:net') as Net).connect({ host: this.#host, port: this.#port });
+    socket.unref();
+    socket.setNoDelay(true);
+    // Always one listener: an error after we stopped listening never reaches the app.
+    socket.on('error', ignore);
+    return socket;
+  }
+
+  /** Keeps a connection for the next delivery, or closes it: one idle connection per endpoint. */
+  #park(socket: Socket): void {
+    if (this.#closed || this.#idle !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const drop = (): void => {
+      if (this.#idle?.socket === socket) this.#idle = undefined;
+      socket.destroy();
+    };
+    this.#idle = { socket, drop };
+    // Anything arriving unasked, the server's close, or a long silence: the connection is done.
+    socket.on('data', drop).on('close', drop).on('timeout', drop);
+    socket.setTimeout(IDLE_TIMEOUT);
+  }
+
+  /** One request on `socket`; RETRY when a reused connection turned out closed before any answer. */
+  #exchange(socket: Socket, request: string | Buffer, options: PostOptions, reused: boolean, deadline: number): Promise<PostResponse | typeof RETRY> {
+    const maxBody = options.maxBody ?? 65_536;
+    const reader = new ResponseReader(maxBody);
+    this.#busy.add(socket);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const cleanup = (): void => {
+        settled = true;
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
+        this.#busy.delete(socket);
+      };
+      const fail = (reason: string, cause?: unknown): void => {
+        if (settled) return;
+        cleanup();
+        socket.destroy();
+        reject(new DeliveryFailed(this.label, scrubSecrets(reason, this.#url), undefined, cause === undefined ? undefined : { cause: scrubCause(cause, this.#url) }));
+      };
+      const succeed = (): void => {
+        if (settled) return;
+        cleanup();
+        if (reader.state === 'done' && reader.reusable) this.#park(socket);
+        else socket.destroy();
+        const bytes = reader.body();
+        // Most answers are empty (Heroku's): no decoding for them.
+        resolve({ status: reader.status, headers: reader.headers, body: bytes.length === 0 ? '' : bytes.toString('utf8'), bytes });
+      };
+      const retryOrFail = (reason: string, cause?: unknown): void => {
+        if (settled) return;
+        if (reused && !reader.started) {
+          cleanup();
+          socket.destroy();
+          resolve(RETRY);
+        } else {
+          fail(reason, cause);
+        }
+      };
+      const onData = (chunk: Buffer): void => {
+        try {
+          reader.push(chunk);
+        } catch (error) {
+          fail((error as Error).message);
+          return;
+        }
+        if (reader.state === 'done' || (reader.state === 'body' && reader.bodyBytes > maxBody + MAX_DISCARD)) succeed();
+      };
+      const onEnd = (): void => {
+        if (settled) return;
+        try {
+          reader.end();
+        } catch (error) {
+          retryOrFail((error as Error).message);
+          return;
+        }
+        succeed();
+      };
+      const onError = (error: NodeJS.ErrnoException): void => retryOrFail(error.code ?? error.message, error);
+      const onAbort = (): void => fail('aborted');
+      const timer = setTimeout(() => fail(`timed out after ${options.timeout} ms`), Math.max(1, deadline - Date.now()));
+      timer.unref();
+      socket.on('data', onData).on('end', onEnd).on('close', onEnd).on('error', onError);
+      if (options.signal.aborted) {
+        onAbort();
+        return;
+      }
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      if (this.#closed) {
+        fail('sink closed');
+        return;
+      }
+      socket.write(request);
+    });
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+const RETRY = Symbol('retry on a new connection');
+
+function ignore(): void {
+  // See #connect.
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
 
 /** Library errors may quote the URL they failed on; keep the cause but not the secret. */
 function scrubCause(cause: unknown, url: URL): unknown {
