@@ -74,3 +74,25 @@ test('a dyno delivers without loading node:http (its own client is over node:net
     assert.equal(run.workerThreads, false);
   }
 });
+
+// A short job on a dyno, preloaded the CommonJS way: what it loads beyond the bare process is
+// the probe's perf_hooks, v8 for the heap figures, os for the host's memory, and net (with its
+// diagnostics_channel) for the one POST; any other public built-in (util, url, path,
+// fs/promises, http …) would be startup cost the dyno path does not need.
+const PUBLIC_BUILTINS = `process.on('exit', () => process.stderr.write('BUILTINS=' + JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule [a-z_0-9]+$/.test(m)).map((m) => m.slice(13))) + '\\n'));`;
+const DYNO_BUILTINS = ['diagnostics_channel', 'net', 'os', 'perf_hooks', 'v8'];
+
+test('a short job preloaded with -r on a dyno delivers once and loads no public built-in beyond perf_hooks, v8, os and net', async () => {
+  const builtins = async (args: string[], env: Record<string, string>): Promise<string[]> => {
+    const result = await runNode({ args: [...args, '-e', PUBLIC_BUILTINS], env });
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(/BUILTINS=(.*)/.exec(result.stderr)?.[1] ?? 'null') as string[];
+  };
+  const bare = new Set(await builtins([], {}));
+  const path = '/short-cjs';
+  const dyno = await builtins(['-r', 'hmetrics/onload'], { HEROKU_METRICS_URL: endpoint.url(path) });
+  assert.equal(endpoint.payloads.filter((p) => p.path === path).length, 1, 'the final sample delivered');
+  const added = dyno.filter((id) => !bare.has(id)).sort();
+  // (net itself may be loaded already by the bare process: its stdio are pipes here.)
+  assert.deepEqual(added.filter((id) => !DYNO_BUILTINS.includes(id)), [], `loaded: ${added.join(', ')}`);
+});
