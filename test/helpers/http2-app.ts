@@ -47,6 +47,7 @@ function request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpH
 
 const h2c = http2.createServer((req, res) => {
   if (req.url === '/hang') return;
+  if (req.url === '/partial') { res.writeHead(200, { 'content-length': '10' }); res.write('part'); return; }
   if (req.url === '/events') { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.write('data: 1\n\n'); return; }
   if (req.url === '/push') {
     res.createPushResponse({ ':path': '/pushed.css' }, (error, pushed) => { if (error === null) pushed.end('body{}'); });
@@ -77,17 +78,22 @@ const statuses = [
   await request(plain, { ':path': '/push' }),
 ];
 
-// A request the client cancels, and an event stream, both open across an interval boundary.
+// Requests the client cancels (one unanswered, one half answered), and an event stream, all
+// open across an interval boundary.
 const hung = plain.request({ ':path': '/hang' });
 hung.on('error', () => {});
+const partial = plain.request({ ':path': '/partial' });
+partial.on('error', () => {});
+await new Promise((resolve) => partial.once('data', resolve));
 const events = plain.request({ ':path': '/events' });
 events.on('error', () => {});
 await new Promise((resolve) => events.once('data', resolve));
 await until(() => settled === statuses.length, 5_000, 'the first requests settled');
 const inFlightWhileOpen = swap();
 hung.close(http2.constants.NGHTTP2_CANCEL);
+partial.close(http2.constants.NGHTTP2_CANCEL);
 events.close(http2.constants.NGHTTP2_CANCEL);
-await until(() => settled === statuses.length + 2, 5_000, 'the cancelled stream and the event stream settled');
+await until(() => settled === statuses.length + 3, 5_000, 'the cancelled streams and the event stream settled');
 plain.close();
 
 // TLS: one stream over ALPN h2 and one HTTP/1.1 request on the same allowHTTP1 server.
@@ -102,7 +108,7 @@ const toFastify = http2.connect(`http://127.0.0.1:${port(fastify.server)}`);
 statuses.push(await request(toFastify, { ':path': '/users/42' }));
 toFastify.close();
 
-await until(() => settled === statuses.length + 2, 5_000, 'every request settled');
+await until(() => settled === statuses.length + 3, 5_000, 'every request settled');
 const inFlightAfter = swap();
 await fastify.close();
 h2c.close();
