@@ -9,10 +9,13 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { Aggregator } from '../src/metrics/aggregator.js';
 import { HttpServerMetric } from '../src/metrics/names.js';
 import { disableHttpServerMonitor, enableHttpServerMonitor } from '../src/http-server/monitor.js';
+import { selfSignedCert } from './helpers/self-signed-cert.js';
 import { turns, until } from './helpers/wait.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -29,9 +32,11 @@ function acceptWebSocket(request: http.IncomingMessage, socket: net.Socket): voi
  * Writes an upgrade request on a new connection; resolves with the socket once the answer's
  * head arrived. A request nobody answers (swallowed) fails after 5 s rather than hanging.
  */
-async function handshake(port: number): Promise<{ socket: net.Socket; head: string }> {
+async function handshake(port: number, secure = false): Promise<{ socket: net.Socket; head: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(UPGRADE));
+    const socket: net.Socket = secure
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => socket.write(UPGRADE))
+      : net.connect(port, '127.0.0.1', () => socket.write(UPGRADE));
     const timer = setTimeout(() => reject(new Error('no answer to the upgrade request: swallowed')), 5_000);
     let received = '';
     socket.setEncoding('utf8');
@@ -95,6 +100,19 @@ describe('WebSocket upgrades', () => {
     disableHttpServerMonitor();
     assert.equal(server.listenerCount('upgrade'), 1, 'disable takes the observing listener off');
     assert.equal(server.listenerCount('removeListener'), 0);
+  });
+
+  it('are counted over TLS (wss) too', async () => {
+    const { aggregator, settled } = recorder();
+    enableHttpServerMonitor({ aggregator });
+    const server = https.createServer(selfSignedCert());
+    server.on('upgrade', acceptWebSocket);
+    servers.push(server);
+    const port = await listen(server);
+    const { head } = await handshake(port, true);
+    assert.match(head, /^HTTP\/1\.1 101 /);
+    await until(() => settled() === 1, 5_000, 'the upgrade counted');
+    assert.equal(figures(aggregator)[`${HttpServerMetric.requests}|method:GET,route:unmatched,status_code:1xx`], 1);
   });
 
   it("leaves a server without an 'upgrade' listener alone: an upgrade there stays an ordinary request", async () => {
