@@ -2,7 +2,7 @@ import type { Subscription } from '../util/channels.js';
 import { UNTIMED, type RequestRecorder } from './core.js';
 import { UNMATCHED } from './route.js';
 
-/** Node publishes every connection a `net.Server` accepts here (Node 15.1 on, so every supported Node). */
+/** Node publishes every connection a `net.Server` accepts here, on every Node this package supports (20.19 included). */
 export const NET_SERVER_SOCKET = 'net.server.socket';
 /** The status an upgrade is counted under: the handover, not what the app then writes on the socket. */
 export const UPGRADE_STATUS = 101;
