@@ -5,6 +5,9 @@ import { checkInteger } from '../util/check.js';
 import { FASTIFY_ROUTE, routeOf, type RoutedRequest } from './route.js';
 import { ABORTED, RouteTags } from './route-tags.js';
 import { subscribeAll, type Subscription } from '../util/channels.js';
+import { declaredLength, LONG_LIVED_MS, STREAMING, UNTIMED, type RequestRecorder } from './core.js';
+import { http2Subscriptions } from './http2.js';
+import { upgradeObserver } from './upgrade.js';
 
 /** Options of `enableHttpServerMonitor()`. */
 export interface HttpServerMonitorOptions {
@@ -39,20 +42,18 @@ interface Monitor { readonly unsubscribe: () => void }
 // One monitor per process, whichever copy of the package enabled it: two would count each request twice.
 const active = shared<{ monitor?: Monitor | undefined }>('http-server-monitor', () => ({}));
 
-/** Content types of responses meant to stay open (server-sent events): counted, never timed as slow. */
-const STREAMING = 'text/event-stream';
-/** A stream that ends sooner than this is timed as any response (it was not slow). */
-const LONG_LIVED_MS = 1_000;
-
 /**
  * Observes every request served by `http`, `https` (and HTTP/1.1 on an `http2` server with
- * `allowHTTP1`) through `diagnostics_channel`, with no middleware and nothing patched, and
+ * `allowHTTP1`) through `diagnostics_channel`, HTTP/2 streams where Node publishes them (22.17,
+ * 24.2 and later), and WebSocket upgrades an app's `'upgrade'` listener takes, with no
+ * middleware and nothing patched, and
  * aggregates per route template, method and status class: `http.server.requests`,
  * `http.server.errors` (5xx, and requests whose response never finished: aborted by the
  * client, socket closed), the `http.server.request.duration.ms` timer, declared body sizes and
  * `http.server.active_requests`. Routes come from Express (`req.route`, `req.baseUrl`) and
  * Fastify (its `tracing:fastify.request.handler` channel); a request no route matched is
- * `unmatched`. Server-sent-event streams are counted once, when they end, and not timed.
+ * `unmatched`. Server-sent-event streams are counted once, when they end, and not timed;
+ * upgrades are counted once, status 101, and not timed.
  * Calling it again replaces the options. See docs/http-server.md.
  *
  * @example
@@ -102,16 +103,15 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     settle(request, this, streaming ? this.statusCode : ABORTED, now() - start, streaming);
   };
   const settle = (request: ServerRequest, response: ServerResponse, status: number, elapsed: number, streaming: boolean): void => {
-    const tags = routes.tags(routeOf(request, fastify), request.method, status);
+    record(routeOf(request, fastify), request.method, status, streaming ? UNTIMED : elapsed, requestLength(request.rawHeaders), status === ABORTED ? -1 : responseLength(response));
+  };
+  const record = (route: string, method: string | undefined, status: number, elapsed: number, requestBytes: number, responseBytes: number): void => {
+    const tags = routes.tags(route, method, status);
     aggregator.count(HttpServerMetric.requests, 1, tags);
     if (status === ABORTED || status >= 500) aggregator.count(HttpServerMetric.errors, 1, tags);
-    if (!streaming) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
-    const requestBytes = requestLength(request.rawHeaders);
+    if (elapsed !== UNTIMED) aggregator.timing(HttpServerMetric.durationMs, elapsed, tags);
     if (requestBytes >= 0) aggregator.timing(HttpServerMetric.requestBodyBytes, requestBytes, tags);
-    if (status !== ABORTED) {
-      const responseBytes = responseLength(response);
-      if (responseBytes >= 0) aggregator.timing(HttpServerMetric.responseBodyBytes, responseBytes, tags);
-    }
+    if (responseBytes >= 0) aggregator.timing(HttpServerMetric.responseBodyBytes, responseBytes, tags);
   };
   // Fastify publishes its route (the template, prefix included) as the handler starts.
   const onFastifyHandler = (message: unknown): void => {
@@ -119,14 +119,28 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     const raw = request?.raw;
     if (raw !== undefined && typeof route?.url === 'string') {
       (raw as Record<symbol, string>)[FASTIFY_ROUTE] = route.url;
+      // Fastify with `http2: true` hands over the compat request: the HTTP/2 observer sees its stream.
+      const stream = (raw as { stream?: unknown }).stream;
+      if (typeof stream === 'object' && stream !== null) (stream as Record<symbol, string>)[FASTIFY_ROUTE] = route.url;
       fastify = true;
     }
   };
+  const recorder: RequestRecorder = {
+    now,
+    live: () => live,
+    fastify: () => fastify,
+    started: () => { inFlight++; },
+    ended: () => { inFlight--; },
+    record,
+  };
+  const upgrades = upgradeObserver(recorder);
 
   const subscriptions: Subscription[] = [
     ['http.server.request.start', onStart],
     ['http.server.response.finish', onFinish],
     ['tracing:fastify.request.handler:start', onFastifyHandler],
+    ...http2Subscriptions(recorder),
+    ...upgrades.subscriptions,
   ];
   const unsubscribeAll = subscribeAll(subscriptions);
   const removeSource = aggregator.addPullSource((target) => {
@@ -138,6 +152,7 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     unsubscribe: () => {
       live = false;
       unsubscribeAll();
+      upgrades.detach();
       removeSource();
     },
   };
@@ -197,12 +212,4 @@ function requestLength(raw: readonly string[]): number {
     if (name.length === 14 && (name === 'content-length' || name === 'Content-Length' || name.toLowerCase() === 'content-length')) return declaredLength(raw[i + 1]);
   }
   return -1;
-}
-
-/** A declared `Content-Length` as a number, or -1 when absent or not a length. */
-function declaredLength(value: unknown): number {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : -1;
-  if (typeof value !== 'string' || value === '') return -1;
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n >= 0 ? n : -1;
 }
