@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Aggregator } from '../src/metrics/aggregator.js';
-import { HttpServerMetric } from '../src/metrics/names.js';
+import { recorder, routeCounts } from './helpers/server-figures.js';
 import { disableHttpServerMonitor, enableHttpServerMonitor } from '../src/http-server/monitor.js';
 import { expressMountTemplate } from '../src/http-server/express-mounts.js';
 import { until } from './helpers/wait.js';
@@ -42,26 +41,13 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   });
 }
 
-/** `route:` tag of every counted request, with its count: { 'GET /orgs/:org 2xx': 1 }. */
-function routes(aggregator: Aggregator): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const c of aggregator.swap().counters.values()) {
-    if (c.name !== HttpServerMetric.requests) continue;
-    const tag = (prefix: string): string => c.tags.find((t) => t.startsWith(prefix))?.slice(prefix.length) ?? '-';
-    out[`${tag('method:')} ${tag('route:')} ${tag('status_code:')}`] = c.value;
-  }
-  return out;
-}
-
 for (const module of ['express', 'express4'] as const) {
   const express = require(module) as ExpressModule;
   const major = (require(`${module}/package.json`) as { version: string }).version.split('.')[0];
 
   describe(`${module} (v${major}) mount templates`, () => {
     it('tags the template of each mount down nested routers and sub-applications, for string parameters, arrays, RegExps, 404s and thrown errors', async () => {
-      const aggregator = new Aggregator();
-      let settled = 0;
-      aggregator.addTap((kind, _key, name, _tags, value) => { if (kind === 'count' && name === HttpServerMetric.requests) settled += value as number; });
+      const { aggregator, settled } = recorder();
       enableHttpServerMonitor({ aggregator });
 
       const app = express();
@@ -98,9 +84,9 @@ for (const module of ['express', 'express4'] as const) {
       assert.equal((await get(port, '/shops/south/items/3')).status, 200);
       assert.equal((await get(port, '/v2/status')).status, 200);
       assert.equal((await get(port, '/tenants/initech/reports/q3')).status, 200);
-      await until(() => settled === 10, 5_000, 'ten settled requests');
+      await until(() => settled() === 10, 5_000, 'ten settled requests');
 
-      assert.deepEqual(routes(aggregator), {
+      assert.deepEqual(routeCounts(aggregator), {
         'GET /orgs/:org/teams/:team/members/:id 2xx': 2,
         'GET /orgs/:org/teams/:team 2xx': 1,
         'GET unmatched 4xx': 1,

@@ -10,9 +10,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Aggregator } from '../src/metrics/aggregator.js';
-import { HttpServerMetric } from '../src/metrics/names.js';
 import { disableHttpServerMonitor, enableHttpServerMonitor } from '../src/http-server/monitor.js';
+import { recorder, routeCounts } from './helpers/server-figures.js';
 import { until } from './helpers/wait.js';
 
 const require = createRequire(import.meta.url);
@@ -28,19 +27,11 @@ async function get(port: number, path: string): Promise<number> {
 
 /** A monitor into a fresh aggregator, and the `method route status` of each counted request when `n` have settled. */
 function monitor(): (n: number) => Promise<Record<string, number>> {
-  const aggregator = new Aggregator();
-  let settled = 0;
-  aggregator.addTap((kind, _key, name, _tags, value) => { if (kind === 'count' && name === HttpServerMetric.requests) settled += value as number; });
+  const { aggregator, settled } = recorder();
   enableHttpServerMonitor({ aggregator });
   return async (n) => {
-    await until(() => settled === n, 5_000, `${n} settled requests`);
-    const out: Record<string, number> = {};
-    for (const c of aggregator.swap().counters.values()) {
-      if (c.name !== HttpServerMetric.requests) continue;
-      const tag = (prefix: string): string => c.tags.find((t) => t.startsWith(prefix))?.slice(prefix.length) ?? '-';
-      out[`${tag('method:')} ${tag('route:')} ${tag('status_code:')}`] = c.value;
-    }
-    return out;
+    await until(() => settled() === n, 5_000, `${n} settled requests`);
+    return routeCounts(aggregator);
   };
 }
 

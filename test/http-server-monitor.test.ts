@@ -12,10 +12,10 @@ import https from 'node:https';
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { Aggregator } from '../src/metrics/aggregator.js';
 import { HttpServerMetric } from '../src/metrics/names.js';
 import { disableHttpServerMonitor, enableHttpServerMonitor, isHttpServerMonitorEnabled } from '../src/http-server/monitor.js';
 import { mountTemplate } from '../src/http-server/route.js';
+import { figures, recorder } from './helpers/server-figures.js';
 import { selfSignedCert } from './helpers/self-signed-cert.js';
 import { until } from './helpers/wait.js';
 
@@ -30,23 +30,7 @@ interface Router {
 }
 interface ExpressModule { (): Router & http.RequestListener; Router(options?: object): Router }
 
-/** An aggregator with a tap that counts settled requests, so a test can wait for the server's side. */
-function recorder(): { aggregator: Aggregator; settled: () => number } {
-  const aggregator = new Aggregator();
-  let settled = 0;
-  aggregator.addTap((kind, _key, name, _tags, value) => { if (kind === 'count' && name === HttpServerMetric.requests) settled += value as number; });
-  return { aggregator, settled: () => settled };
-}
 
-/** Counters and timer counts per series, tags sorted: { 'http.server.requests|method:GET,route:/x,status_code:2xx': 1 }. */
-function figures(aggregator: Aggregator): Record<string, number> {
-  const snapshot = aggregator.swap();
-  const out: Record<string, number> = {};
-  for (const c of snapshot.counters.values()) out[`${c.name}|${[...c.tags].sort().join(',')}`] = c.value;
-  for (const t of snapshot.timers.values()) out[`${t.name}|${[...t.tags].sort().join(',')}`] = t.count;
-  for (const g of snapshot.gauges.values()) out[`${g.name}|`] = g.value;
-  return out;
-}
 
 const requests = (tags: string): string => `${HttpServerMetric.requests}|${tags}`;
 const errors = (tags: string): string => `${HttpServerMetric.errors}|${tags}`;

@@ -12,9 +12,9 @@ import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import { Aggregator } from '../src/metrics/aggregator.js';
 import { HttpServerMetric } from '../src/metrics/names.js';
 import { disableHttpServerMonitor, enableHttpServerMonitor } from '../src/http-server/monitor.js';
+import { figures, recorder } from './helpers/server-figures.js';
 import { selfSignedCert } from './helpers/self-signed-cert.js';
 import { turns, until } from './helpers/wait.js';
 
@@ -48,20 +48,6 @@ async function handshake(port: number, secure = false): Promise<{ socket: net.So
   });
 }
 
-function recorder(): { aggregator: Aggregator; settled: () => number } {
-  const aggregator = new Aggregator();
-  let settled = 0;
-  aggregator.addTap((kind, _key, name, _tags, value) => { if (kind === 'count' && name === HttpServerMetric.requests) settled += value as number; });
-  return { aggregator, settled: () => settled };
-}
-function figures(aggregator: Aggregator): Record<string, number> {
-  const snapshot = aggregator.swap();
-  const out: Record<string, number> = {};
-  for (const c of snapshot.counters.values()) out[`${c.name}|${[...c.tags].sort().join(',')}`] = c.value;
-  for (const t of snapshot.timers.values()) out[`${t.name}|${[...t.tags].sort().join(',')}`] = t.count;
-  for (const g of snapshot.gauges.values()) out[`${g.name}|`] = g.value;
-  return out;
-}
 async function listen(server: net.Server): Promise<number> {
   // Every server-side socket is closed after the test, even one a regression left swallowed.
   server.on('connection', (socket: net.Socket) => opened.push(socket));
