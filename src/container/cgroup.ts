@@ -66,10 +66,12 @@ export function readLimits(files: ContainerFiles, dirs: CgroupDirs, hostMemory =
 
 /** Reads the counters of the process's own cgroup. */
 export function readCounters(files: ContainerFiles, dirs: CgroupDirs): CgroupCounters {
+  // Read every interval: through descriptors kept open where the files allow it.
+  const read = (path: string): string | undefined => (files.reread ? files.reread(path) : files.read(path));
   const counters: { -readonly [K in keyof CgroupCounters]: CgroupCounters[K] | undefined } = {};
   const cpu = dirs.cpu;
   if (cpu) {
-    const stat = keyed(files.read(`${cpu.dir}/cpu.stat`));
+    const stat = keyed(read(`${cpu.dir}/cpu.stat`));
     counters.cpuPeriods = stat.get('nr_periods');
     counters.cpuThrottledPeriods = stat.get('nr_throttled');
     const ns = stat.get('throttled_time');
@@ -78,20 +80,20 @@ export function readCounters(files: ContainerFiles, dirs: CgroupDirs): CgroupCou
   const memory = dirs.memory;
   if (memory) {
     const v2 = memory.version === 2;
-    const usage = integer(files.read(`${memory.dir}/${v2 ? 'memory.current' : 'memory.usage_in_bytes'}`)?.trim());
+    const usage = integer(read(`${memory.dir}/${v2 ? 'memory.current' : 'memory.usage_in_bytes'}`)?.trim());
     counters.memoryUsageBytes = usage;
-    const stat = keyed(files.read(`${memory.dir}/memory.stat`));
+    const stat = keyed(read(`${memory.dir}/memory.stat`));
     // v1 has both the cgroup's own inactive_file and the hierarchical total_inactive_file;
     // usage_in_bytes is hierarchical, so the total is the one to subtract (as cAdvisor does).
     const inactive = v2 ? stat.get('inactive_file') : stat.get('total_inactive_file') ?? stat.get('inactive_file');
     if (usage !== undefined && inactive !== undefined) counters.memoryWorkingSetBytes = Math.max(0, usage - inactive);
     if (v2) {
-      const events = keyed(files.read(`${memory.dir}/memory.events`));
+      const events = keyed(read(`${memory.dir}/memory.events`));
       counters.limitHits = events.get('max');
       counters.oomKills = events.get('oom_kill');
     } else {
-      counters.limitHits = integer(files.read(`${memory.dir}/memory.failcnt`)?.trim());
-      counters.oomKills = keyed(files.read(`${memory.dir}/memory.oom_control`)).get('oom_kill');
+      counters.limitHits = integer(read(`${memory.dir}/memory.failcnt`)?.trim());
+      counters.oomKills = keyed(read(`${memory.dir}/memory.oom_control`)).get('oom_kill');
     }
   }
   for (const key of Object.keys(counters) as (keyof CgroupCounters)[]) if (counters[key] === undefined) delete counters[key];

@@ -58,6 +58,10 @@ export class ContainerCollector implements RuntimeCollector {
   #cpu: NodeJS.CpuUsage | undefined;
   #cpuAt = 0;
   #hostMemory = 0;
+  /** The filesystem, from the first start on: its counter files stay open until disable(). */
+  #files: ContainerFiles | undefined;
+  /** `process.constrainedMemory()`, read with the limits (it reads the cgroup's limit files each call). */
+  #constrained: number | undefined;
   #warnings: ContainerWarnings | undefined;
 
   constructor(options: ContainerCollectorOptions = {}) {
@@ -92,12 +96,13 @@ export class ContainerCollector implements RuntimeCollector {
     if (!this.#enabled || this.#ready) return false;
     this.#ready = true;
     try {
-      const files = this.#options.files ?? filesBelow();
+      const files = (this.#files ??= this.#options.files ?? filesBelow());
       this.#hostMemory = this.#options.hostMemory ?? process.getBuiltinModule('node:os').totalmem();
       // A cluster worker leaves the cgroup to its primary: Node's side only.
       this.#dirs = reportsCgroup() ? locateCgroup(files) : {};
       this.#limits = readLimits(files, this.#dirs, this.#hostMemory);
       this.#previous = readCounters(files, this.#dirs);
+      this.#constrained = constrainedMemory(this.#hostMemory);
       this.#warnings = this.#options.warnings ?? new ContainerWarnings();
       this.#warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, this.#limits.memoryLimitBytes);
     } catch {
@@ -112,6 +117,7 @@ export class ContainerCollector implements RuntimeCollector {
     this.#unsubscribeGc = undefined;
     if (this.#starting !== undefined) clearImmediate(this.#starting);
     this.#starting = undefined;
+    this.#files?.close?.();
   }
 
   collect(aggregator: Aggregator): void {
@@ -119,7 +125,7 @@ export class ContainerCollector implements RuntimeCollector {
     // A process that ends before its first turn reads the baseline here: read microseconds
     // later, the counters would be the same files over again with deltas of 0.
     const fresh = this.#start();
-    const files = this.#options.files ?? filesBelow();
+    const files = (this.#files ??= this.#options.files ?? filesBelow());
     const limits = this.#limits;
     const counters = fresh ? this.#previous : readCounters(files, this.#dirs);
     for (const [key, name] of COUNTERS) {
@@ -138,7 +144,7 @@ export class ContainerCollector implements RuntimeCollector {
     if (typeof limits.memoryLimitBytes === 'number') aggregator.gauge(ContainerMetric.memoryLimitBytes, limits.memoryLimitBytes);
     if (counters.memoryUsageBytes !== undefined) aggregator.gauge(ContainerMetric.memoryUsageBytes, counters.memoryUsageBytes);
     if (counters.memoryWorkingSetBytes !== undefined) aggregator.gauge(ContainerMetric.memoryWorkingSetBytes, counters.memoryWorkingSetBytes);
-    const constrained = constrainedMemory(this.#hostMemory);
+    const constrained = this.#constrained;
     if (constrained !== undefined) aggregator.gauge(ContainerMetric.constrainedMemoryBytes, constrained);
 
     const memory = readNodeMemory();

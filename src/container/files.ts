@@ -1,3 +1,5 @@
+import { KeptFiles } from '../util/kept-files.js';
+
 /**
  * How the container reader sees the filesystem: every absolute path it reads is prefixed with
  * `root`, so tests run it over a fixture tree laid out like `/proc` and `/sys/fs/cgroup`.
@@ -9,12 +11,22 @@ export interface ContainerFiles {
   read(path: string): string | undefined;
   /** The number of entries in a directory, or undefined. */
   count(path: string): number | undefined;
+  /**
+   * The same as `read`, for a file read every interval (the cgroup's counters): the file stays
+   * open and is re-read from its start (util/kept-files.ts). Absent: `read` is used.
+   */
+  reread?(path: string): string | undefined;
+  /** Closes the files `reread` kept open (a later `reread` opens them again). */
+  close?(): void;
 }
 
 /** The real filesystem below `root` (`''` for the machine's own). node:fs is loaded at first use. */
 export function filesBelow(root = ''): ContainerFiles {
   const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
+  const kept = new KeptFiles();
   return {
+    reread: (path) => kept.read(root + path),
+    close: () => kept.close(),
     read(path) {
       try {
         return fs().readFileSync(root + path, 'latin1');

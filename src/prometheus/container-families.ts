@@ -21,6 +21,11 @@ export class PrometheusContainer {
     this.#files = files;
   }
 
+  /** Closes the counter files kept open between scrapes. */
+  close(): void {
+    this.#files.close?.();
+  }
+
   collect(list: FamilyList): void {
     if (this.#dirs === undefined) {
       // Located and the limits read once, at the first scrape.

@@ -44,6 +44,7 @@ export class PrometheusRuntime {
   disable(): void {
     this.#gc.disable();
     this.#lag.disable();
+    this.#container.close();
     closeProcFiles();
   }
 

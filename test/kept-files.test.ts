@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Aggregator } from 'hmetrics';
+import { ContainerCollector } from '../src/container/collector.js';
+import { filesBelow } from '../src/container/files.js';
+import { ContainerWarnings } from '../src/container/warnings.js';
+import { ContainerMetric, NodeMemoryMetric } from '../src/metrics/names.js';
+import { readOpenFds } from '../src/prometheus/process-files.js';
+import { KeptFiles, keptDescriptors } from '../src/util/kept-files.js';
+import { removeTree, V2_MOUNT, v2CpuStat, v2MemoryEvents, v2MemoryStat, writeTree } from './helpers/cgroup-fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hmetrics-kept-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('KeptFiles', () => {
+  test('re-reads a file from its start through one descriptor, whole even when longer than its buffer', () => {
+    const path = join(dir, 'counter');
+    writeFileSync(path, 'nr_periods 1\n');
+    const files = new KeptFiles();
+    const before = keptDescriptors();
+    assert.equal(files.read(path), 'nr_periods 1\n');
+    assert.equal(keptDescriptors(), before + 1, 'kept open');
+    writeFileSync(path, 'nr_periods 22\n');
+    assert.equal(files.read(path), 'nr_periods 22\n', 'the current content, not the first read');
+    assert.equal(keptDescriptors(), before + 1, 'the same descriptor');
+    const long = 'x'.repeat(40_000) + '\n';
+    writeFileSync(path, long);
+    assert.equal(files.read(path), long);
+    assert.equal(files.read(join(dir, 'missing')), undefined);
+    files.close();
+    assert.equal(keptDescriptors(), before, 'closed');
+    assert.equal(files.read(path), long, 'opens again after close');
+    files.close();
+  });
+
+  test('process_open_fds leaves out the descriptors hmetrics keeps', { skip: process.platform !== 'linux' && 'no /proc/self/fd' }, () => {
+    const files = new KeptFiles();
+    const open = readOpenFds();
+    for (const name of ['a', 'b', 'c']) {
+      writeFileSync(join(dir, name), name);
+      assert.equal(files.read(join(dir, name)), name);
+    }
+    assert.equal(readOpenFds(), open);
+    files.close();
+  });
+});
+
+describe('ContainerCollector', () => {
+  const APP = '/sys/fs/cgroup/app';
+  test('keeps its counter files open between collects and closes them at disable; the figures stay the files\' current ones', () => {
+    const root = writeTree({
+      '/proc/self/cgroup': '0::/app\n',
+      '/proc/self/mountinfo': V2_MOUNT,
+      [`${APP}/cpu.max`]: '20000 100000\n',
+      [`${APP}/cpu.stat`]: v2CpuStat(100, 10, 5000),
+      [`${APP}/memory.max`]: '268435456\n',
+      [`${APP}/memory.current`]: '1000\n',
+      [`${APP}/memory.stat`]: v2MemoryStat(100),
+      [`${APP}/memory.events`]: v2MemoryEvents(1, 0),
+    });
+    after(() => removeTree(root));
+    const before = keptDescriptors();
+    const collector = new ContainerCollector({ files: filesBelow(root), warnings: new ContainerWarnings({ write: () => undefined }, true, {}) });
+    const aggregator = new Aggregator();
+    collector.enable();
+    collector.collect(aggregator);
+    aggregator.swap();
+    assert.equal(keptDescriptors(), before + 4, 'cpu.stat, memory.current, memory.stat, memory.events');
+    writeFileSync(join(root, APP, 'cpu.stat'), v2CpuStat(107, 12, 5000));
+    writeFileSync(join(root, APP, 'memory.current'), '5000\n');
+    collector.collect(aggregator);
+    const s = aggregator.swap();
+    assert.equal(s.counters.get(ContainerMetric.cpuPeriods)?.value, 7);
+    assert.equal(s.counters.get(ContainerMetric.cpuThrottledPeriods)?.value, 2);
+    assert.equal(s.gauges.get(ContainerMetric.memoryUsageBytes)?.value, 5000);
+    assert.equal(s.gauges.get(NodeMemoryMetric.openFds)?.value, readOpenFds());
+    assert.equal(keptDescriptors(), before + 4, 'no descriptor opened per collect');
+    collector.disable();
+    assert.equal(keptDescriptors(), before, 'released at disable');
+  });
+});
