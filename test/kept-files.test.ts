@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -33,6 +33,23 @@ describe('KeptFiles', () => {
     files.close();
     assert.equal(keptDescriptors(), before, 'closed');
     assert.equal(files.read(path), long, 'opens again after close');
+    files.close();
+  });
+
+  test('a descriptor closed under it is forgotten: the read fails once, the next one opens the file afresh', { skip: process.platform !== 'linux' && 'no /proc/self/fd' }, () => {
+    const path = join(dir, 'reopened');
+    writeFileSync(path, 'usage_usec 5\n');
+    const files = new KeptFiles();
+    const before = keptDescriptors();
+    assert.equal(files.read(path), 'usage_usec 5\n');
+    const fd = readdirSync('/proc/self/fd').map(Number).find((n) => { try { return readlinkSync(`/proc/self/fd/${n}`) === path; } catch { return false; } });
+    assert.ok(fd !== undefined, 'the kept descriptor is visible');
+    closeSync(fd);
+    assert.equal(files.read(path), undefined, 'the closed descriptor reads nothing');
+    assert.equal(keptDescriptors(), before, 'and is no longer counted as kept');
+    writeFileSync(path, 'usage_usec 6\n');
+    assert.equal(files.read(path), 'usage_usec 6\n', 'opened afresh');
+    assert.equal(keptDescriptors(), before + 1);
     files.close();
   });
 

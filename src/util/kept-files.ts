@@ -50,8 +50,17 @@ export class KeptFiles {
         buffer = Buffer.allocUnsafe(buffer.length * 2);
       }
     } catch {
+      // A descriptor that stopped reading (closed under us, a cgroup file recreated): forget
+      // it, so the next read opens the file afresh instead of failing for good.
+      this.#forget(path, fd);
       return undefined;
     }
+  }
+
+  #forget(path: string, fd: number): void {
+    this.#fds.delete(path);
+    kept--;
+    try { fs().closeSync(fd); } catch { /* already closed */ }
   }
 
   /** Closes every kept descriptor. */
