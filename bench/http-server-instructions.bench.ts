@@ -10,7 +10,7 @@
  * what else runs. Instructions convert to µs with the off variant's own µs per request
  * measured under autocannon (printed beside, as a guide only).
  *
- *   npm run build && node dist/bench/http-server-instructions.bench.js [--requests=N] [--repeat=K] [--only=express4,express,fastify]
+ *   npm run build && node dist/bench/http-server-instructions.bench.js [--requests=N] [--repeat=K] [--only=express4,express,fastify] [--variants=off,on,otel]
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -24,14 +24,20 @@ const WARM = 2_000;
 const REPEAT = Number(option('repeat') ?? 1);
 const CONNECTIONS = 8;
 const FRAMEWORKS = (option('only')?.split(',') ?? ['express4', 'express', 'fastify']) as Framework[];
-const VARIANTS = ['off', 'on', 'otel'] as const;
 type Framework = 'express4' | 'express' | 'fastify';
-type Variant = typeof VARIANTS[number];
+type Variant = 'off' | 'on' | 'otel';
+const VARIANTS = (option('variants')?.split(',') ?? ['off', 'on', 'otel']) as Variant[];
+/**
+ * V8 flags that take wall-clock timing out of its choices (the GC's memory reducer and heap
+ * growth run on timers; concurrent compiler and marker threads finish when they finish):
+ * without them identical runs differed by about ±5 % here, more than the monitor costs.
+ */
+const DETERMINISTIC = ['--single-threaded', '--predictable-gc-schedule', '--no-memory-reducer'];
 const SERVER = fileURLToPath(new URL('./http-server.bench.js', import.meta.url));
 
 /** Instructions the server process executed serving `requests` keep-alive requests (then stopping). */
 async function count(framework: Framework, variant: Variant, requests: number): Promise<number> {
-  const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, SERVER, 'serve', framework, variant], {
+  const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...DETERMINISTIC, SERVER, 'serve', framework, variant], {
     env: { ...process.env, OTEL_SEMCONV_STABILITY_OPT_IN: 'http' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -81,8 +87,10 @@ const spread = (values: number[]): string => values.length > 1 ? ` (${values.map
 for (const framework of FRAMEWORKS) {
   const figures = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   for (let k = 0; k < REPEAT; k++) for (const variant of VARIANTS) figures.get(variant)!.push(await perRequest(framework, variant));
+  if (!VARIANTS.includes('off')) throw new Error('--variants must include off');
   const mean = (v: Variant): number => figures.get(v)!.reduce((a, b) => a + b, 0) / REPEAT;
   const off = mean('off');
   const added = (v: Variant): number[] => figures.get(v)!.map((x, i) => x - figures.get('off')![i]!);
-  console.log(`| ${framework === 'express' ? 'express 5' : framework === 'express4' ? 'express 4' : 'fastify 5'} | ${fmt(off)}${spread(figures.get('off')!)} | +${fmt(mean('on') - off)}${spread(added('on'))} | ${(mean('on') / off).toFixed(3)}× | +${fmt(mean('otel') - off)}${spread(added('otel'))} | ${(mean('otel') / off).toFixed(3)}× |`);
+  const column = (v: Variant): string => (figures.get(v) ?? []).length === 0 ? '– | –' : `${fmt(mean(v) - off)}${spread(added(v))} | ${(mean(v) / off).toFixed(3)}×`;
+  console.log(`| ${framework === 'express' ? 'express 5' : framework === 'express4' ? 'express 4' : 'fastify 5'} | ${fmt(off)}${spread(figures.get('off')!)} | ${column('on')} | ${column('otel')} |`);
 }
