@@ -20,7 +20,7 @@ import { hasCallgrind } from './callgrind.js';
 const ARGS = process.argv.slice(2);
 const option = (name: string): string | undefined => ARGS.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const REQUESTS = Number(option('requests') ?? 3_000);
-const WARM = 2_000;
+const WARM = Number(option('warm') ?? 8_000);
 const REPEAT = Number(option('repeat') ?? 1);
 const CONNECTIONS = 8;
 const FRAMEWORKS = (option('only')?.split(',') ?? ['express4', 'express', 'fastify']) as Framework[];
