@@ -14,9 +14,10 @@
  * the client's own work.
  *
  * Wall clock on a shared 2-core machine moves by ±10 % between identical runs, more than the
- * monitor costs (instruction counts under callgrind moved by ±5 % between runs too, too much to
- * be of use here); so a last table times the monitor's own path in process, on and off in
- * alternated blocks, which repeats to about ±50 ns.
+ * monitor costs: each paired figure is printed with its range over the rounds, and
+ * http-server-instructions.bench counts instructions instead (repeats to about 1 %). A last
+ * table times the monitor's own path in process, on and off in alternated blocks, which
+ * repeats to about ±50 ns.
  *
  *   npm run build && node dist/bench/http-server.bench.js [--quick] [--seconds=N] [--rounds=N] [--pin] [--path-only]
  *
