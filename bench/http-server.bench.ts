@@ -14,13 +14,16 @@
  * the client's own work.
  *
  * Wall clock on a shared 2-core machine moves by ±10 % between identical runs, more than the
- * monitor costs (instruction counts under callgrind moved by ±5 % between runs too, too much to
- * be of use here); so a last table times the monitor's own path in process, on and off in
- * alternated blocks, which repeats to about ±50 ns.
+ * monitor costs: each paired figure is printed with its range over the rounds, and
+ * http-server-instructions.bench counts instructions instead (repeats to about 1 %). A last
+ * table times the monitor's own path in process, on and off in alternated blocks, which
+ * repeats to about ±50 ns.
  *
- *   npm run build && node dist/bench/http-server.bench.js [--quick] [--seconds=N] [--rounds=N] [--path-only]
+ *   npm run build && node dist/bench/http-server.bench.js [--quick] [--seconds=N] [--rounds=N] [--pin] [--path-only]
+ *
+ * bench/http-server-instructions.bench.ts counts the same apps' instructions under callgrind.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +38,8 @@ const option = (name: string, fallback: number): number => {
 const SECONDS = option('seconds', QUICK ? 2 : 4);
 const ROUNDS = option('rounds', QUICK ? 2 : 3);
 const WARMUP_SECONDS = 1;
+/** `--pin`: the server on CPU 0, this process (autocannon) on CPU 1, so neither migrates or shares a core with the other. */
+const PIN = ARGS.includes('--pin') && spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
 const CONNECTIONS = 8;
 const FRAMEWORKS = ['express4', 'express', 'fastify'] as const;
 const VARIANTS = ['off', 'on', 'otel'] as const;
@@ -132,8 +137,9 @@ async function loop(framework: Framework, variant: Variant, requests: number): P
 /**
  * The monitor's own path per request, in one process with no network: a real IncomingMessage
  * and ServerResponse per request, published on Node's two channels as the server does, the
- * response's 'close' emitted; blocks with the monitor on and off alternate. What is added is
- * everything the monitor does per request (handlers, listener, tags, one counter and one timer).
+ * response's 'close' emitted (as Node always does; the monitor listens on the connection, once);
+ * blocks with the monitor on and off alternate. What is added is everything the monitor does
+ * per request (handlers, tags, one counter and one timer).
  */
 async function handlerPath(): Promise<{ off: number; on: number }> {
   const dc = await import('node:diagnostics_channel');
@@ -177,6 +183,7 @@ function start(framework: Framework, variant: Variant): Promise<{ child: ChildPr
     env: { ...process.env, OTEL_SEMCONV_STABILITY_OPT_IN: 'http' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (PIN) spawnSync('taskset', ['-p', '-c', '0', String(child.pid)]);
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
     child.once('exit', (code) => reject(new Error(`${framework}/${variant} exited with ${code}`)));
@@ -207,6 +214,11 @@ async function measure(framework: Framework, variant: Variant): Promise<Run> {
   return { rps, cpuPerRequestUs: server.cpuUs / client.total, clientMeanMs: (CONNECTIONS / rps) * 1000, server };
 }
 
+const spread = (values: number[], digits: number, unit: string): string => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  return `${median(sorted).toFixed(digits)}${unit} [${sorted[0]?.toFixed(digits)}, ${sorted.at(-1)?.toFixed(digits)}]`;
+};
+
 const median = (values: number[]): number => {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
@@ -218,11 +230,11 @@ async function main(): Promise<void> {
   const cpuOff = new Map<Framework, number>();
   if (!ARGS.includes('--path-only')) await wallClock(cpuOff);
   const path = await handlerPath();
-  process.stdout.write(`\nThe monitor's own path per request, in process (real request and response objects, both channels, 'close'; 10 alternated blocks of 100 000):\n\n| off | on | added |\n|---|---|---|\n| ${path.off.toFixed(0)} ns | ${path.on.toFixed(0)} ns | **${(path.on - path.off).toFixed(0)} ns** |\n`);
+  process.stdout.write(`\nThe monitor's own path per request, in process (real request and response objects, both channels, the response's 'close' as Node emits it; 10 alternated blocks of 100 000):\n\n| off | on | added |\n|---|---|---|\n| ${path.off.toFixed(0)} ns | ${path.on.toFixed(0)} ns | **${(path.on - path.off).toFixed(0)} ns** |\n`);
 }
 
 async function wallClock(cpuOff: Map<Framework, number>): Promise<void> {
-  process.stdout.write(`autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds; Node ${process.version}\n\n`);
+  process.stdout.write(`autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds${PIN ? ', server pinned to CPU 0 and autocannon to CPU 1' : ''}; Node ${process.version}. Paired figures (on or otel against off in the same round): median [lowest, highest] over the rounds.\n\n`);
   const rows: string[] = [];
   const agreement: string[] = [];
   for (const framework of FRAMEWORKS) {
@@ -234,10 +246,11 @@ async function wallClock(cpuOff: Map<Framework, number>): Promise<void> {
     const rps = (v: Variant): number => median(runs.get(v)!.map((r) => r.rps));
     const cpu = (v: Variant): number => median(runs.get(v)!.map((r) => r.cpuPerRequestUs));
     // Ratios per round, then the median: the rounds share the machine's state at that moment.
-    const ratio = (v: Variant): number => median(runs.get(v)!.map((r, i) => r.rps / runs.get('off')![i]!.rps));
-    const added = (v: Variant): number => median(runs.get(v)!.map((r, i) => r.cpuPerRequestUs - runs.get('off')![i]!.cpuPerRequestUs));
+    // Each with the range over the rounds: the spread a reader can weigh the median against.
+    const ratio = (v: Variant): string => spread(runs.get(v)!.map((r, i) => r.rps / runs.get('off')![i]!.rps), 3, '×');
+    const added = (v: Variant): string => spread(runs.get(v)!.map((r, i) => r.cpuPerRequestUs - runs.get('off')![i]!.cpuPerRequestUs), 1, '');
     cpuOff.set(framework, cpu('off'));
-    rows.push(`| ${framework === 'express' ? 'express 5' : framework === 'express4' ? 'express 4' : 'fastify 5'} | ${rps('off').toFixed(0)} | ${cpu('off').toFixed(1)} | ${ratio('on').toFixed(3)}× | ${added('on').toFixed(1)} | ${ratio('otel').toFixed(3)}× | ${added('otel').toFixed(1)} |`);
+    rows.push(`| ${framework === 'express' ? 'express 5' : framework === 'express4' ? 'express 4' : 'fastify 5'} | ${rps('off').toFixed(0)} | ${cpu('off').toFixed(1)} | ${ratio('on')} | ${added('on')} | ${ratio('otel')} | ${added('otel')} |`);
     const on = runs.get('on')!;
     agreement.push(`| ${framework} | ${median(on.map((r) => r.server.meanMs)).toFixed(3)} | ${median(on.map((r) => r.clientMeanMs)).toFixed(3)} | ${median(on.map((r) => r.clientMeanMs - r.server.meanMs)).toFixed(3)} | ${median(on.map((r) => r.server.p50Ms)).toFixed(3)} | ${median(on.map((r) => r.server.count / Math.round(r.rps * SECONDS))).toFixed(4)} |`);
   }

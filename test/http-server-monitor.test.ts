@@ -187,6 +187,38 @@ describe('plain http', () => {
     assert.equal(seen[durations('method:GET,route:unmatched,status_code:200')], 5);
   });
 
+  it('watches each connection with one close listener, not each response, and still counts an abort once after enable() is called again', async () => {
+    const { aggregator, settled } = recorder();
+    enableHttpServerMonitor({ aggregator });
+    const responseListeners: number[] = [];
+    const socketListeners: number[] = [];
+    let hanging = 0;
+    const server = http.createServer((req, res) => {
+      responseListeners.push(res.listenerCount('close'));
+      socketListeners.push(req.socket.listenerCount('close'));
+      if (req.url === '/hang') hanging++;
+      else res.end('ok');
+    });
+    servers.push(server);
+    const port = await listen(server);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 5; i++) assert.equal(await get(port, '/a', agent), 200);
+    // Enabled again on the same connection: the listener already there serves the new monitor.
+    enableHttpServerMonitor({ aggregator });
+    for (let i = 0; i < 5; i++) assert.equal(await get(port, '/a', agent), 200);
+    const hung = http.get({ host: '127.0.0.1', port, path: '/hang', agent });
+    hung.on('error', () => {});
+    await until(() => hanging === 1, 5_000, 'the hanging request to start');
+    hung.destroy();
+    await until(() => settled() === 11, 5_000, 'the abort settled');
+    agent.destroy();
+    assert.deepEqual(responseListeners, new Array(11).fill(0), 'no listener added to any response');
+    assert.equal(new Set(socketListeners).size, 1, `the connection's close listeners do not grow with requests or re-enabling: ${socketListeners.join(',')}`);
+    const seen = figures(aggregator);
+    assert.equal(seen[requests('method:GET,route:unmatched,status_code:2xx')], 10);
+    assert.equal(seen[errors('error_type:aborted,method:GET,route:unmatched')], 1, 'the abort counted once');
+  });
+
   it('reports a request still open as in flight, and counts a server-sent-event stream once, untimed, when the client leaves', async () => {
     const { aggregator, settled } = recorder();
     enableHttpServerMonitor({ aggregator });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpServerMetric } from '../metrics/names.js';
@@ -34,9 +35,26 @@ interface ServerResponse {
   /** The header block Node wrote (a string once the headers are sent). */
   readonly _header?: unknown;
   getHeader(name: string): unknown;
-  on(event: 'close', listener: (this: ServerResponse) => void): unknown;
 }
-interface ChannelMessage { readonly request: ServerRequest; readonly response: ServerResponse }
+interface ServerSocket {
+  /** The response being written on this connection (Node's own field; later pipelined ones wait behind it). */
+  readonly _httpMessage?: ServerResponse | null;
+  on(event: 'close', listener: (this: ServerSocket) => void): unknown;
+}
+interface ChannelMessage { readonly request: ServerRequest; readonly response: ServerResponse; readonly socket?: ServerSocket | null }
+
+/**
+ * A response whose socket closes before it finished is settled as aborted. One 'close'
+ * listener per connection, not per response (a keep-alive connection serves many): the
+ * listener is this module's, marked on the socket, and reaches the enabled monitor through
+ * `onAbandoned`, so enabling again never stacks listeners on a long-lived connection.
+ */
+const WATCHED = Symbol('hmetrics.http-server.watched');
+let onAbandoned: ((response: ServerResponse) => void) | undefined;
+function onSocketClose(this: ServerSocket): void {
+  const response = this._httpMessage;
+  if (response !== undefined && response !== null) onAbandoned?.(response);
+}
 
 interface Monitor { readonly unsubscribe: () => void }
 // One monitor per process, whichever copy of the package enabled it: two would count each request twice.
@@ -64,6 +82,8 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
   disableHttpServerMonitor();
   const aggregator = options.aggregator ?? processAggregator;
   const routes = new RouteTags(maxRoutes, options.statusCodes ?? HTTP_SERVER_MONITOR_DEFAULTS.statusCodes);
+  // `performance` imported, not the global: Node defines the global as an accessor, and reading
+  // it missed V8's global-load cache on every call (callgrind: ~300 instructions a request).
   const now = options.now ?? (() => performance.now());
   // The start time rides on the response under a symbol private to this enable() (as the
   // client monitor does): no Map, no per-request object; -1 once settled.
@@ -74,11 +94,14 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
   let fastify = false;
 
   const onStart = (message: unknown): void => {
-    const response = (message as ChannelMessage).response;
+    const { response, socket } = message as ChannelMessage;
     (response as unknown as Timed)[START] = now();
     inFlight++;
-    // 'close' comes once per response, after 'finish' or when the socket goes first.
-    response.on('close', onClose);
+    // A response that never finishes is settled when its connection closes (see onSocketClose).
+    if (socket !== undefined && socket !== null && (socket as unknown as Record<symbol, boolean | undefined>)[WATCHED] === undefined) {
+      (socket as unknown as Record<symbol, boolean>)[WATCHED] = true;
+      socket.on('close', onSocketClose);
+    }
   };
   const onFinish = (message: unknown): void => {
     const { request, response } = message as ChannelMessage;
@@ -91,17 +114,18 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     // Content-Type on every request cost more than the rest of the handler.
     settle(request, response, response.statusCode, elapsed, elapsed >= LONG_LIVED_MS && isStreaming(response));
   };
-  const onClose = function (this: ServerResponse): void {
-    const start = (this as unknown as Timed)[START];
+  const onClose = (response: ServerResponse): void => {
+    const start = (response as unknown as Timed)[START];
     if (start === undefined || start < 0 || !live) return;
-    (this as unknown as Timed)[START] = -1;
+    (response as unknown as Timed)[START] = -1;
     inFlight--;
-    const request = (this as unknown as { req?: ServerRequest }).req;
+    const request = (response as unknown as { req?: ServerRequest }).req;
     if (request === undefined) return;
     // A stream the client closed has ended as streams do, not failed.
-    const streaming = isStreaming(this);
-    settle(request, this, streaming ? this.statusCode : ABORTED, now() - start, streaming);
+    const streaming = isStreaming(response);
+    settle(request, response, streaming ? response.statusCode : ABORTED, now() - start, streaming);
   };
+  onAbandoned = onClose;
   const settle = (request: ServerRequest, response: ServerResponse, status: number, elapsed: number, streaming: boolean): void => {
     record(routeOf(request, fastify), request.method, status, streaming ? UNTIMED : elapsed, requestLength(request.rawHeaders), status === ABORTED ? -1 : responseLength(response));
   };
@@ -151,6 +175,7 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
   active.monitor = {
     unsubscribe: () => {
       live = false;
+      if (onAbandoned === onClose) onAbandoned = undefined;
       unsubscribeAll();
       upgrades.detach();
       removeSource();
