@@ -30,8 +30,6 @@ interface Router {
 }
 interface ExpressModule { (): Router & http.RequestListener; Router(options?: object): Router }
 
-
-
 const requests = (tags: string): string => `${HttpServerMetric.requests}|${tags}`;
 const errors = (tags: string): string => `${HttpServerMetric.errors}|${tags}`;
 const durations = (tags: string): string => `${HttpServerMetric.durationMs}|${tags}`;
@@ -185,6 +183,30 @@ describe('plain http', () => {
     assert.equal(seen[requests('method:GET,route:unmatched,status_code:200')], 5);
     assert.equal(seen[requests('method:GET,route:unmatched,status_code:418')], 1, 'status codes tagged when asked');
     assert.equal(seen[durations('method:GET,route:unmatched,status_code:200')], 5);
+  });
+
+  it('settles pipelined requests queued behind an unfinished one as aborted when the client closes the connection', async () => {
+    const { aggregator, settled } = recorder();
+    enableHttpServerMonitor({ aggregator });
+    let started = 0;
+    const server = http.createServer((_req, res) => {
+      started++;
+      // Answers long after the client has gone: Node writes nothing, and never closes the queued responses.
+      setTimeout(() => { if (!res.destroyed) res.end('late'); }, 200).unref();
+    });
+    servers.push(server);
+    const port = await listen(server);
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => started >= 1, 5_000, 'the first request to start');
+    await until(() => figures(aggregator)[`${HttpServerMetric.activeRequests}|`] === 3, 5_000, 'three requests in flight');
+    socket.destroy();
+    await until(() => settled() === 3, 5_000, 'all three settled');
+    const seen = figures(aggregator);
+    assert.equal(seen[errors('error_type:aborted,method:GET,route:unmatched')], 3, 'each counted once, as aborted');
+    assert.equal(seen[`${HttpServerMetric.activeRequests}|`], 0, 'none left in flight');
   });
 
   it('watches each connection with one close listener, not each response, and still counts an abort once after enable() is called again', async () => {

@@ -51,9 +51,25 @@ interface ChannelMessage { readonly request: ServerRequest; readonly response: S
  */
 const WATCHED = Symbol('hmetrics.http-server.watched');
 let onAbandoned: ((response: ServerResponse) => void) | undefined;
-function onSocketClose(this: ServerSocket): void {
+/** Pipelined responses queued behind the one being written, on sockets that have them (rare: most clients never pipeline). */
+const WAITING = Symbol('hmetrics.http-server.waiting');
+type Watched = ServerSocket & { [WATCHED]?: true; [WAITING]?: ServerResponse[] };
+function onSocketClose(this: Watched): void {
   const response = this._httpMessage;
   if (response !== undefined && response !== null) onAbandoned?.(response);
+  // Node never writes (nor closes) a queued response once its connection is gone.
+  const waiting = this[WAITING];
+  if (waiting !== undefined) for (const queued of waiting) onAbandoned?.(queued);
+}
+/**
+ * Notes a response that Node queued behind the one its connection is writing (pipelining), so
+ * the connection's close settles it too; finished ones are dropped from the front as they go
+ * (pipelined responses finish in order).
+ */
+function noteQueued(socket: Watched, response: ServerResponse): void {
+  const waiting = (socket[WAITING] ??= []);
+  while (waiting.length > 0 && (waiting[0] as { writableFinished?: boolean }).writableFinished === true) waiting.shift();
+  waiting.push(response);
 }
 
 interface Monitor { readonly unsubscribe: () => void }
@@ -98,10 +114,14 @@ export function enableHttpServerMonitor(options: HttpServerMonitorOptions = {}):
     (response as unknown as Timed)[START] = now();
     inFlight++;
     // A response that never finishes is settled when its connection closes (see onSocketClose).
-    if (socket !== undefined && socket !== null && (socket as unknown as Record<symbol, boolean | undefined>)[WATCHED] === undefined) {
-      (socket as unknown as Record<symbol, boolean>)[WATCHED] = true;
+    if (socket === undefined || socket === null) return;
+    const watched = socket as Watched;
+    if (watched[WATCHED] === undefined) {
+      watched[WATCHED] = true;
       socket.on('close', onSocketClose);
     }
+    const current = socket._httpMessage;
+    if (current !== response && current !== undefined && current !== null) noteQueued(watched, response);
   };
   const onFinish = (message: unknown): void => {
     const { request, response } = message as ChannelMessage;
