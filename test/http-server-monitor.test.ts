@@ -185,6 +185,36 @@ describe('plain http', () => {
     assert.equal(seen[durations('method:GET,route:unmatched,status_code:200')], 5);
   });
 
+  it('takes the response body size Node framed: the Content-Length given or set for a whole body, 0 for a 204, none when chunked', async () => {
+    const { aggregator, settled } = recorder();
+    enableHttpServerMonitor({ aggregator, statusCodes: true });
+    const server = http.createServer((req, res) => {
+      if (req.url === '/declared') { res.writeHead(200, { 'content-length': 5 }); res.end('hello'); }
+      else if (req.url === '/header') { res.setHeader('Content-Length', '3'); res.end('abc'); }
+      else if (req.url === '/whole') res.end('abcdefg');
+      else if (req.url === '/none') { res.statusCode = 204; res.end(); }
+      else { res.statusCode = 202; res.write('ab'); res.end('cd'); }
+    });
+    servers.push(server);
+    const port = await listen(server);
+    for (const path of ['/declared', '/header', '/whole', '/none', '/chunked']) await get(port, path);
+    await new Promise<void>((resolve, reject) => http.request({ host: '127.0.0.1', port, path: '/whole', method: 'HEAD' }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject).end());
+    await until(() => settled() === 6, 5_000, 'six settled requests');
+    const sizes: Record<string, string> = {};
+    for (const t of aggregator.swap().timers.values()) {
+      if (t.name !== HttpServerMetric.responseBodyBytes) continue;
+      const key = t.tags.filter((tag) => tag.startsWith('method:') || tag.startsWith('status_code:')).sort().join(',');
+      sizes[key] = `${t.count}×${t.sum}`;
+    }
+    assert.deepEqual(sizes, {
+      // /declared (5), /header (3) and /whole (7) are all GET 200s.
+      'method:GET,status_code:200': '3×15',
+      'method:GET,status_code:204': '1×0',
+      // A HEAD answer declares the length its GET would send (Node sets it from the body given to end()).
+      'method:HEAD,status_code:200': '1×7',
+    }, 'the chunked 202 has no size');
+  });
+
   it('settles pipelined requests queued behind an unfinished one as aborted when the client closes the connection', async () => {
     const { aggregator, settled } = recorder();
     enableHttpServerMonitor({ aggregator });

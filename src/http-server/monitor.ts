@@ -34,6 +34,8 @@ interface ServerResponse {
   readonly headersSent: boolean;
   /** The header block Node wrote (a string once the headers are sent). */
   readonly _header?: unknown;
+  /** The length Node framed the response with, once its headers are built (null: chunked). */
+  readonly _contentLength?: unknown;
   getHeader(name: string): unknown;
 }
 interface ServerSocket {
@@ -228,6 +230,12 @@ function isStreaming(response: ServerResponse): boolean {
  * without allocating.
  */
 function responseLength(response: ServerResponse): number {
+  // Node keeps the length it framed the response with (the app's Content-Length, or the one it
+  // set for a body given whole to end()): reading it spares flattening the header block, a
+  // third of what the monitor added to a Fastify request (callgrind). 0 where no body goes out
+  // (204, 304, HEAD); null for a chunked response.
+  const framed = response._contentLength;
+  if (typeof framed === 'number') return Number.isSafeInteger(framed) && framed >= 0 ? framed : -1;
   const declared = response.getHeader('content-length');
   if (declared !== undefined) return declaredLength(declared);
   const sent = response._header;
