@@ -196,14 +196,31 @@ describe('runtime truth through report()', () => {
     const controller = new AbortController();
     const running = report(controller.signal, endpoint.url(), null, { interval: 250, aggregator: new Aggregator() });
     await endpoint.waitForPayloads(2); // the first deliveries load and compile the delivery path
-    await settleIdle();
-    const switches = delayProbe().switches;
-    await endpoint.waitForPayloads(endpoint.payloads.length + 4);
-    const idle = delayProbe().idle;
-    const after = delayProbe().switches;
+    // A callback the OS preempts for 5 ms is a real block, and wakes the probe as it should: on
+    // a loaded machine one window of four deliveries may see one. So up to three windows are
+    // watched; at least one must pass without a switch, and its callbacks must stay far under
+    // the count that wakes the probe (100 per slow period).
+    const outcomes: string[] = [];
+    for (let window = 0; window < 3; window++) {
+      await settleIdle();
+      const probe = delayProbe();
+      const switches = probe.switches;
+      const callbacks = probe.watchedCallbacks;
+      const start = performance.now();
+      await endpoint.waitForPayloads(endpoint.payloads.length + 4);
+      const switched = probe.switches - switches;
+      if (!probe.idle || switched > 0) {
+        outcomes.push(`${switched} switch(es)`);
+        continue;
+      }
+      const perSlowPeriod = (probe.watchedCallbacks - callbacks) / ((performance.now() - start) / 250);
+      outcomes.push(`idle, ${perSlowPeriod.toFixed(1)} callbacks per 250 ms`);
+      assert.ok(perSlowPeriod < 50, `hmetrics' own reporting ran ${perSlowPeriod.toFixed(1)} callbacks per slow period: near the wake limit`);
+      break;
+    }
     controller.abort();
     await running;
     await endpoint.close();
-    assert.ok(idle && after === switches, `four deliveries switched the probe ${after - switches} times`);
+    assert.ok(outcomes.at(-1)?.startsWith('idle'), `four deliveries switched the probe in every window: ${outcomes.join('; ')}`);
   });
 });
