@@ -41,6 +41,6 @@ test('every file package.json points at is packed: the bundles, their source map
     assert.ok(files.has(bare(target)), `${target} is packed`);
     if (target.endsWith('.mjs') || target.endsWith('.cjs')) assert.ok(files.has(`${bare(target)}.map`), `${target}.map is packed`);
   }
-  // One file per entry: no per-module JavaScript ships beside the bundles.
+  // One file per entry (onload's area chunks are .cjs): no per-module JavaScript ships beside the bundles.
   assert.deepEqual([...files].filter((file) => /\.js$/.test(file)), []);
 });

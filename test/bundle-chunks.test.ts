@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT, runNode } from './helpers/child.js';
+import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
+import { refusedPort } from './helpers/ports.js';
+
+// The onload bundle is split (scripts/chunks.mjs): a core with what a dyno runs, and one chunk
+// per area required at first use. A dyno must load no chunk; every area must load its own,
+// linked to the core of whichever format loaded it.
+
+const CORE_ESM = pathToFileURL(`${PACKAGE_ROOT}dist/bundle/onload.mjs`).href;
+const CORE_CJS = `${PACKAGE_ROOT}dist/bundle/onload.cjs`;
+const CHUNKS = readdirSync(`${PACKAGE_ROOT}dist/bundle/onload-chunks`).filter((file) => file.endsWith('.cjs')).sort();
+
+/** Prints, at exit, the chunk files this process loaded (the CommonJS cache holds them in both formats). */
+const REPORT_CHUNKS = `process.on('exit', () => {
+  const loaded = Object.keys(require('node:module').createRequire(process.cwd() + '/').cache)
+    .filter((file) => file.includes('onload-chunks')).map((file) => file.split('/').pop()).sort();
+  process.stderr.write((require('node:cluster').isWorker ? 'WORKER' : 'MAIN') + '_CHUNKS=' + JSON.stringify(loaded) + '\\n');
+});`;
+
+let dir: string;
+let endpoint: HerokuEndpoint;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hmetrics-chunks-'));
+  endpoint = await HerokuEndpoint.start();
+});
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await endpoint.close();
+});
+
+const chunksIn = (stderr: string, who: 'MAIN' | 'WORKER' | 'THREAD'): string[] => {
+  const line = new RegExp(`${who}_CHUNKS=(.*)`).exec(stderr)?.[1];
+  assert.ok(line, stderr);
+  return JSON.parse(line) as string[];
+};
+
+test('the build ships one chunk per area beside the onload core', () => {
+  assert.deepEqual(CHUNKS, ['cluster.cjs', 'csm.cjs', 'http-monitor.cjs', 'http-server.cjs', 'log.cjs', 'otlp.cjs', 'prometheus.cjs', 'statsd.cjs', 'telemetry.cjs', 'threads.cjs']);
+});
+
+for (const [format, flag, core] of [['ESM', '--import', CORE_ESM], ['CommonJS', '--require', CORE_CJS]] as const) {
+  test(`a dyno loads the ${format} core and no chunk, and delivers`, async () => {
+    const before = endpoint.payloads.length;
+    const script = join(dir, `dyno-${format}.cjs`);
+    writeFileSync(script, `${REPORT_CHUNKS}\nsetTimeout(() => {}, 50);\n`);
+    const run = await runNode({ args: [flag, core, script], env: { HEROKU_METRICS_URL: endpoint.url() } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(chunksIn(run.stderr, 'MAIN'), []);
+    assert.equal(endpoint.payloads.length, before + 1, 'the final payload arrived');
+    assert.ok('node.gc.collections' in endpoint.payloads.at(-1)!.body.counters);
+  });
+
+  test(`every area loads its own chunk, linked to the ${format} core`, async () => {
+    const loadCore = format === 'ESM' ? `import(${JSON.stringify(core)})` : `Promise.resolve(require(${JSON.stringify(core)}))`;
+    const script = join(dir, `areas-${format}.cjs`);
+    writeFileSync(script, `${REPORT_CHUNKS}
+const cluster = require('node:cluster');
+const { increment } = require(${JSON.stringify(CORE_CJS)});
+if (cluster.isWorker) {
+  increment('chunks.worker');
+  setTimeout(() => process.exit(0), 100);
+} else {
+  increment('chunks.main');
+  const { Worker } = require('node:worker_threads');
+  // A thread loads its own copy of the core (Node 20 runs no --import preload in threads) and
+  // reports the chunks that copy loaded: its module cache is its own.
+  const thread = new Worker(\`(${loadCore}).then(() => setTimeout(() => {
+    require('node:worker_threads').parentPort.postMessage(Object.keys(require('node:module').createRequire(process.cwd() + '/').cache)
+      .filter((file) => file.includes('onload-chunks')).map((file) => file.split('/').pop()).sort());
+  }, 20))\`, { eval: true });
+  thread.on('message', (loaded) => process.stderr.write('THREAD_CHUNKS=' + JSON.stringify(loaded) + '\\n'));
+  thread.on('exit', () => {
+    cluster.fork().on('exit', () => setTimeout(() => {}, 300));
+  });
+}
+`);
+    const refused = `http://127.0.0.1:${await refusedPort()}`;
+    const run = await runNode({
+      args: [flag, core, script],
+      limitMs: 20_000,
+      env: {
+        HMETRICS_URL: 'log:',
+        HMETRICS_INTERVAL: '200',
+        HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0',
+        HMETRICS_STATSD_LISTEN: '127.0.0.1:0',
+        OTEL_EXPORTER_OTLP_ENDPOINT: refused,
+        HMETRICS_TELEMETRY_URL: refused,
+        AWS_CSM_ENABLED: 'true',
+        HMETRICS_HTTP_CLIENT: '1',
+        HMETRICS_HTTP_SERVER: '1',
+      },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const main = chunksIn(run.stderr, 'MAIN');
+    const worker = chunksIn(run.stderr, 'WORKER');
+    const thread = chunksIn(run.stderr, 'THREAD');
+    assert.deepEqual([...new Set([...main, ...worker, ...thread])].sort(), CHUNKS, 'each chunk loaded in one of the processes');
+    assert.ok(worker.includes('cluster.cjs'), 'a cluster worker forwards through its chunk');
+    assert.ok(thread.includes('threads.cjs'), 'a thread forwards through its chunk');
+    // The telemetry chunk's increment reached the core's report loop and its log sink chunk.
+    assert.match(run.stdout, /chunks\.main/);
+    assert.doesNotMatch(run.stderr, /does not hold|Cannot find module/);
+  });
+}
