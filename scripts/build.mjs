@@ -21,7 +21,7 @@ import { build } from 'esbuild';
 import { readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { CHUNKS, chunkEntry, chunkOf, chunkWrapper, coreLinker, linkToCore } from './chunks.mjs';
+import { CHUNKS, chunkEntry, chunkFilesExternal, chunkOf, chunkWrapper, coreLinker, linkToCore } from './chunks.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const LAZY_ENTRY = /(\w+): \(\) => load\('([^']+)'\) as typeof import\('([^']+)'\)/g;
@@ -109,7 +109,7 @@ const inputsOf = (result) => new Set(Object.keys(result.metafile.inputs).filter(
 // it (recording which core modules the chunks import), then the cores with that table.
 const CHUNK_DIR = 'onload-chunks';
 const coreOf = (format, modules) => ({
-  ...common, entryPoints: { onload: 'onload/index.ts' }, format, outdir: 'dist/bundle', metafile: true,
+  ...common, entryPoints: { onload: 'onload/index.ts' }, format, outdir: 'dist/bundle', metafile: true, external: chunkFilesExternal(CHUNK_DIR),
   outExtension: { '.js': format === 'esm' ? '.mjs' : '.cjs' },
   plugins: [lazyTable(format, { dir: CHUNK_DIR, modules }), lazyBuiltins(format)],
 });

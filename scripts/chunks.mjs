@@ -39,9 +39,10 @@ const CORE = 'hmetrics-core:';
  * modules the chunks import (paths from the package root, as esbuild's metafile names them).
  */
 export function coreLinker(format, dir, modules) {
-  const load = format === 'esm'
-    ? `process.getBuiltinModule('node:module').createRequire(import.meta.url)(\`./${dir}/\${name}.cjs\`)`
-    : `require(__dirname + \`/${dir}/\${name}.cjs\`)`;
+  // Each chunk by a literal path, so a bundler that follows `require` (the app's own build)
+  // takes the chunks along; our build leaves them external (`chunkFilesExternal`).
+  const requireChunk = format === 'esm' ? "process.getBuiltinModule('node:module').createRequire(import.meta.url)" : 'require';
+  const files = Object.keys(CHUNKS).map((name) => `    case ${JSON.stringify(name)}: return ${requireChunk}(${JSON.stringify(`./${dir}/${name}.cjs`)});`);
   const cases = [...modules].sort().map((path) => {
     if (!path.startsWith('src/')) throw new Error(`a chunk imports ${path}, outside src/`);
     return `    case ${JSON.stringify(path)}: return require(${JSON.stringify(`./${path.slice(4).replace(/\.ts$/, '.js')}`)});`;
@@ -50,7 +51,13 @@ export function coreLinker(format, dir, modules) {
 const linked: Record<string, any> = Object.create(null);
 /** A chunk's exports, the chunk file loaded and linked to this core at first use. */
 function chunk(name: string): any {
-  return (linked[name] ??= (${load})(core));
+  return (linked[name] ??= chunkFile(name)(core));
+}
+function chunkFile(name: string): (core: (path: string) => unknown) => unknown {
+  switch (name) {
+${files.join('\n')}
+    default: throw new Error(\`hmetrics: no chunk \${name}\`);
+  }
 }
 /** A core module a chunk imports: this copy's instance, never a second one. */
 function core(path: string): unknown {
@@ -61,6 +68,9 @@ ${cases.join('\n')}
 }
 `;
 }
+
+/** Our own build keeps the core's chunk requires as they are (relative to the core file). */
+export const chunkFilesExternal = (dir) => [`./${dir}/*`];
 
 /** The entry source of a chunk: each of its lazy entries as a namespace export. */
 export function chunkEntry(names, pathOf) {

@@ -108,3 +108,20 @@ if (cluster.isWorker) {
     assert.doesNotMatch(run.stderr, /does not hold|Cannot find module/);
   });
 }
+
+test("an app bundled with its CommonJS build takes the chunks along (they are required by literal paths)", async () => {
+  const { build } = await import('esbuild');
+  const app = join(dir, 'bundled-app.cjs');
+  writeFileSync(app, `const { increment } = require(${JSON.stringify(CORE_CJS)});\nincrement('bundled.app');\nsetTimeout(() => {}, 300);\n`);
+  const out = join(dir, 'out', 'app.cjs');
+  await build({ entryPoints: [app], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'error' });
+  const run = await runNode({
+    args: [out],
+    cwd: dir,
+    env: { HMETRICS_URL: 'log:', HMETRICS_INTERVAL: '100', HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0', HMETRICS_VERBOSE: '1' },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /prometheus: serving \/metrics on 127\.0\.0\.1:\d+/);
+  assert.match(run.stdout, /bundled\.app/);
+  assert.deepEqual(readdirSync(join(dir, 'out')), ['app.cjs'], 'one file, the chunks inside');
+});
