@@ -21,7 +21,8 @@
  * CPU and peak RSS are read inside the child in an `exit` listener a `--require` installs first
  * (`process.cpuUsage()`, `resourceUsage().maxRSS`), so they include onload's final delivery at
  * exit; wall time is spawn to exit as the parent sees it. Every POST goes to a loopback server
- * in this process that answers 200 at once.
+ * in this process that answers 200 at once (the OTLP collector answering too: an empty 200 is a
+ * full success).
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -67,6 +68,7 @@ const esm = ['--import', 'hmetrics/onload', 'app.mjs'];
 const dyno = { HEROKU_METRICS_URL: url };
 const prometheus = { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' };
 const otlpRefused = { OTEL_EXPORTER_OTLP_ENDPOINT: refused };
+const otlpAnswering = { OTEL_EXPORTER_OTLP_ENDPOINT: url.replace(/\/metrics$/, '') };
 const httpClient = { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' };
 const all: Variant[] = [
   { group: 'node -e 1', label: 'bare `node -e 1`', args: ['-e', '1'], base: true },
@@ -76,6 +78,7 @@ const all: Variant[] = [
   { group: 'node -e 1', label: 'onload, `HEROKU_METRICS_URL` (a dyno)', args: onload, env: dyno },
   { group: 'node -e 1', label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: prometheus },
   { group: 'node -e 1', label: 'onload, OTLP endpoint refusing', args: onload, env: otlpRefused },
+  { group: 'node -e 1', label: 'onload, OTLP collector answering', args: onload, env: otlpAnswering },
   { group: 'node -e 1', label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: httpClient },
   { group: 'CommonJS app', label: 'bare `node app.cjs`', args: ['app.cjs'], base: true },
   { group: 'CommonJS app', label: '`node prom.cjs`: prom-client `require`d, one POST at exit', args: ['prom.cjs'], peer: true },
@@ -87,6 +90,7 @@ const all: Variant[] = [
   { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, a dyno', args: esm, env: dyno },
   { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, `HMETRICS_PROMETHEUS_LISTEN`', args: esm, env: prometheus },
   { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, OTLP endpoint refusing', args: esm, env: otlpRefused },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, OTLP collector answering', args: esm, env: otlpAnswering },
   { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: esm, env: httpClient },
 ];
 const only = argument('--only');
