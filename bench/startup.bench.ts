@@ -21,7 +21,8 @@
  * CPU and peak RSS are read inside the child in an `exit` listener a `--require` installs first
  * (`process.cpuUsage()`, `resourceUsage().maxRSS`), so they include onload's final delivery at
  * exit; wall time is spawn to exit as the parent sees it. Every POST goes to a loopback server
- * in this process that answers 200 at once.
+ * in this process that answers 200 at once (the OTLP collector answering too: an empty 200 is a
+ * full success).
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -63,24 +64,34 @@ interface Variant {
   readonly env?: Record<string, string>; readonly cwd?: string; readonly base?: true; readonly peer?: true;
 }
 const onload = ['--import', 'hmetrics/onload', '-e', '1'];
+const esm = ['--import', 'hmetrics/onload', 'app.mjs'];
 const dyno = { HEROKU_METRICS_URL: url };
+const prometheus = { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' };
+const otlpRefused = { OTEL_EXPORTER_OTLP_ENDPOINT: refused };
+const otlpAnswering = { OTEL_EXPORTER_OTLP_ENDPOINT: url.replace(/\/metrics$/, '') };
+const httpClient = { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' };
 const all: Variant[] = [
   { group: 'node -e 1', label: 'bare `node -e 1`', args: ['-e', '1'], base: true },
   { group: 'node -e 1', label: 'floor: perf_hooks + http, one POST', args: ['floor.cjs'] },
   { group: 'node -e 1', label: 'prom-client `collectDefaultMetrics()` + one POST at exit', args: ['prom.cjs'], peer: true },
   { group: 'node -e 1', label: 'onload, nothing configured', args: onload },
   { group: 'node -e 1', label: 'onload, `HEROKU_METRICS_URL` (a dyno)', args: onload, env: dyno },
-  { group: 'node -e 1', label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' } },
-  { group: 'node -e 1', label: 'onload, OTLP endpoint refusing', args: onload, env: { OTEL_EXPORTER_OTLP_ENDPOINT: refused } },
-  { group: 'node -e 1', label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' } },
+  { group: 'node -e 1', label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: prometheus },
+  { group: 'node -e 1', label: 'onload, OTLP endpoint refusing', args: onload, env: otlpRefused },
+  { group: 'node -e 1', label: 'onload, OTLP collector answering', args: onload, env: otlpAnswering },
+  { group: 'node -e 1', label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: httpClient },
   { group: 'CommonJS app', label: 'bare `node app.cjs`', args: ['app.cjs'], base: true },
   { group: 'CommonJS app', label: '`node prom.cjs`: prom-client `require`d, one POST at exit', args: ['prom.cjs'], peer: true },
   { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, nothing configured', args: ['-r', 'hmetrics/onload', 'app.cjs'] },
   { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, a dyno', args: ['-r', 'hmetrics/onload', 'app.cjs'], env: dyno },
   { group: 'ES module app', label: 'bare `node app.mjs`', args: ['app.mjs'], base: true },
   { group: 'ES module app', label: '`node prom.mjs`: prom-client imported, one POST at exit', args: ['prom.mjs'], peer: true },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, nothing configured', args: ['--import', 'hmetrics/onload', 'app.mjs'] },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, a dyno', args: ['--import', 'hmetrics/onload', 'app.mjs'], env: dyno },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, nothing configured', args: esm },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, a dyno', args: esm, env: dyno },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, `HMETRICS_PROMETHEUS_LISTEN`', args: esm, env: prometheus },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, OTLP endpoint refusing', args: esm, env: otlpRefused },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, OTLP collector answering', args: esm, env: otlpAnswering },
+  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: esm, env: httpClient },
 ];
 const only = argument('--only');
 const variants = all.filter((v) => only === undefined || v.base === true || v.peer === true || v.label.includes(only));

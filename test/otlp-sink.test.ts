@@ -322,3 +322,35 @@ test('a refused connection fails the delivery as DeliveryFailed (data kept), not
   await assert.rejects(sk.deliver(snapshot((a) => a.count('hits', 1)), signal), (err: unknown) => err instanceof DeliveryFailed && !(err instanceof OtlpExportRejected) && /ECONNREFUSED/.test(err.message));
   sk.close();
 });
+
+/** A snapshot whose series record whether anything read them (building an export does). */
+function watched(fill: (a: Aggregator) => void): { snapshot: Snapshot; read: () => boolean } {
+  const s = snapshot(fill);
+  let read = false;
+  const watch = <V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> => new Proxy(map as Map<string, V>, {
+    get(target, key) {
+      if (key !== 'size') read = true;
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { snapshot: { ...s, counters: watch(s.counters), gauges: watch(s.gauges), timers: watch(s.timers), sets: watch(s.sets) }, read: () => read };
+}
+
+test('regression: a refused collector costs the attempt only, not the export built and encoded for nothing (a short job paid ~2.7 ms at exit)', async () => {
+  const { refusedPort } = await import('./helpers/ports.js');
+  const port = await refusedPort();
+  const refused = watched((a) => a.count('hits', 1));
+  const sk = new OtlpSink(new URL(`otlp+http://127.0.0.1:${port}/v1/metrics`), { timeout: 300, percentiles: [] });
+  await assert.rejects(sk.deliver(refused.snapshot, signal), (err: unknown) => err instanceof DeliveryFailed && /ECONNREFUSED/.test(err.message));
+  sk.close();
+  assert.equal(refused.read(), false, 'no series read: nothing was built');
+  // Reachable: built on the connection it opened, and sent once.
+  const reached = watched((a) => a.count('hits', 1));
+  const live = sink(endpoint());
+  await live.deliver(reached.snapshot, signal);
+  live.close();
+  assert.equal(reached.read(), true);
+  assert.equal(receiver.received.length, 1);
+  assert.equal(metrics(receiver.received[0]!).get('hits')!['sum'].dataPoints[0].asDouble, 1);
+});

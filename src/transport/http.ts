@@ -67,6 +67,8 @@ export class HttpPoster {
   #idle: { readonly socket: Socket; readonly drop: () => void } | undefined;
   readonly #busy = new Set<Socket>();
   #closed = false;
+  /** The idle connection open() made, until a request takes it. */
+  #opened: Socket | undefined;
   /** The last request path, resolved once: every interval posts to the same one. */
   #target: { readonly path: string; readonly requestPath: string } | undefined;
 
@@ -89,10 +91,53 @@ export class HttpPoster {
     const request = this.#request(this.#head(path, body, options.headers), body);
     const deadline = Date.now() + options.timeout;
     const idle = this.#takeIdle();
-    const first = await this.#exchange(idle ?? this.#connect(), request, options, idle !== undefined, deadline);
+    // A connection open() just made has carried nothing yet: its close is a failure, not a stale keep-alive.
+    const reused = idle !== undefined && idle !== this.#opened;
+    this.#opened = undefined;
+    const first = await this.#exchange(idle ?? this.#connect(), request, options, reused, deadline);
     if (first !== RETRY) return first;
     if (this.#closed) throw new DeliveryFailed(this.label, 'sink closed');
     return await this.#exchange(this.#connect(), request, options, false, deadline) as PostResponse;
+  }
+
+  /**
+   * Resolves once a connection for the next `post()` is open (at once when one is idle), which
+   * keeps it; rejects as `post()` would (refused, unreachable, timed out, aborted, closed). A
+   * caller whose body is costly to build (an OTLP export) builds it only for an endpoint that
+   * answered: a short job whose collector is down paid the export's first build and encoding,
+   * about 2.7 ms of CPU, for a request that could not leave (bench/startup.bench.ts).
+   */
+  open(options: Pick<PostOptions, 'timeout' | 'signal'>): Promise<void> {
+    if (this.#closed) return Promise.reject(new DeliveryFailed(this.label, 'sink closed'));
+    if (this.#idle !== undefined) return Promise.resolve();
+    const socket = this.#connect();
+    const ready = this.#secure ? 'secureConnect' : 'connect';
+    this.#busy.add(socket); // close() ends it too
+    return new Promise((resolve, reject) => {
+      const settle = (reason?: string, cause?: unknown): void => {
+        this.#busy.delete(socket);
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        socket.off(ready, onReady).off('error', onError).off('close', onClose);
+        if (reason === undefined && !this.#closed) {
+          this.#park(socket);
+          if (this.#idle?.socket === socket) this.#opened = socket;
+          resolve();
+          return;
+        }
+        socket.destroy();
+        reject(new DeliveryFailed(this.label, this.#closed ? 'sink closed' : scrubSecrets(reason ?? 'sink closed', this.#url), undefined, cause === undefined ? undefined : { cause: scrubCause(cause, this.#url) }));
+      };
+      const onReady = (): void => settle();
+      const onError = (error: NodeJS.ErrnoException): void => settle(error.code ?? error.message, error);
+      const onClose = (): void => settle('connection closed');
+      const onAbort = (): void => settle('aborted');
+      const timer = setTimeout(() => settle(`timed out after ${options.timeout} ms`), Math.max(1, options.timeout));
+      timer.unref();
+      socket.once(ready, onReady).once('error', onError).once('close', onClose);
+      if (options.signal.aborted) onAbort();
+      else options.signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   close(): void {
