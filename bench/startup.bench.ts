@@ -65,6 +65,7 @@ interface Variant {
 }
 const onload = ['--import', 'hmetrics/onload', '-e', '1'];
 const esm = ['--import', 'hmetrics/onload', 'app.mjs'];
+const cjs = ['-r', 'hmetrics/onload', 'app.cjs'];
 const dyno = { HEROKU_METRICS_URL: url };
 const prometheus = { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' };
 const otlpRefused = { OTEL_EXPORTER_OTLP_ENDPOINT: refused };
@@ -82,8 +83,12 @@ const all: Variant[] = [
   { group: 'node -e 1', label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: httpClient },
   { group: 'CommonJS app', label: 'bare `node app.cjs`', args: ['app.cjs'], base: true },
   { group: 'CommonJS app', label: '`node prom.cjs`: prom-client `require`d, one POST at exit', args: ['prom.cjs'], peer: true },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, nothing configured', args: ['-r', 'hmetrics/onload', 'app.cjs'] },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, a dyno', args: ['-r', 'hmetrics/onload', 'app.cjs'], env: dyno },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, nothing configured', args: cjs },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, a dyno', args: cjs, env: dyno },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, `HMETRICS_PROMETHEUS_LISTEN`', args: cjs, env: prometheus },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, OTLP endpoint refusing', args: cjs, env: otlpRefused },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, OTLP collector answering', args: cjs, env: otlpAnswering },
+  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: cjs, env: httpClient },
   { group: 'ES module app', label: 'bare `node app.mjs`', args: ['app.mjs'], base: true },
   { group: 'ES module app', label: '`node prom.mjs`: prom-client imported, one POST at exit', args: ['prom.mjs'], peer: true },
   { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, nothing configured', args: esm },
