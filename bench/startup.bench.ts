@@ -71,32 +71,28 @@ const prometheus = { HMETRICS_PROMETHEUS_LISTEN: '127.0.0.1:0' };
 const otlpRefused = { OTEL_EXPORTER_OTLP_ENDPOINT: refused };
 const otlpAnswering = { OTEL_EXPORTER_OTLP_ENDPOINT: url.replace(/\/metrics$/, '') };
 const httpClient = { HEROKU_METRICS_URL: url, HMETRICS_HTTP_CLIENT: '1' };
+/** Each configuration onload is measured with, in every group. */
+const CASES: ReadonlyArray<readonly [string, Record<string, string> | undefined]> = [
+  ['nothing configured', undefined],
+  ['a dyno (`HEROKU_METRICS_URL`)', dyno],
+  ['`HMETRICS_PROMETHEUS_LISTEN`', prometheus],
+  ['OTLP endpoint refusing', otlpRefused],
+  ['OTLP collector answering', otlpAnswering],
+  ['Heroku URL + `HMETRICS_HTTP_CLIENT=1`', httpClient],
+];
+const onloadRows = (group: Group, how: string, args: readonly string[]): Variant[] =>
+  CASES.map(([label, env]) => ({ group, label: `${how}, ${label}`, args, ...(env === undefined ? {} : { env }) }));
 const all: Variant[] = [
   { group: 'node -e 1', label: 'bare `node -e 1`', args: ['-e', '1'], base: true },
   { group: 'node -e 1', label: 'floor: perf_hooks + http, one POST', args: ['floor.cjs'] },
   { group: 'node -e 1', label: 'prom-client `collectDefaultMetrics()` + one POST at exit', args: ['prom.cjs'], peer: true },
-  { group: 'node -e 1', label: 'onload, nothing configured', args: onload },
-  { group: 'node -e 1', label: 'onload, `HEROKU_METRICS_URL` (a dyno)', args: onload, env: dyno },
-  { group: 'node -e 1', label: 'onload, `HMETRICS_PROMETHEUS_LISTEN`', args: onload, env: prometheus },
-  { group: 'node -e 1', label: 'onload, OTLP endpoint refusing', args: onload, env: otlpRefused },
-  { group: 'node -e 1', label: 'onload, OTLP collector answering', args: onload, env: otlpAnswering },
-  { group: 'node -e 1', label: 'onload, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: onload, env: httpClient },
+  ...onloadRows('node -e 1', '`--import hmetrics/onload -e 1`', onload),
   { group: 'CommonJS app', label: 'bare `node app.cjs`', args: ['app.cjs'], base: true },
   { group: 'CommonJS app', label: '`node prom.cjs`: prom-client `require`d, one POST at exit', args: ['prom.cjs'], peer: true },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, nothing configured', args: cjs },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, a dyno', args: cjs, env: dyno },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, `HMETRICS_PROMETHEUS_LISTEN`', args: cjs, env: prometheus },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, OTLP endpoint refusing', args: cjs, env: otlpRefused },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, OTLP collector answering', args: cjs, env: otlpAnswering },
-  { group: 'CommonJS app', label: '`node -r hmetrics/onload app.cjs`, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: cjs, env: httpClient },
+  ...onloadRows('CommonJS app', '`node -r hmetrics/onload app.cjs`', cjs),
   { group: 'ES module app', label: 'bare `node app.mjs`', args: ['app.mjs'], base: true },
   { group: 'ES module app', label: '`node prom.mjs`: prom-client imported, one POST at exit', args: ['prom.mjs'], peer: true },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, nothing configured', args: esm },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, a dyno', args: esm, env: dyno },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, `HMETRICS_PROMETHEUS_LISTEN`', args: esm, env: prometheus },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, OTLP endpoint refusing', args: esm, env: otlpRefused },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, OTLP collector answering', args: esm, env: otlpAnswering },
-  { group: 'ES module app', label: '`node --import hmetrics/onload app.mjs`, Heroku URL + `HMETRICS_HTTP_CLIENT=1`', args: esm, env: httpClient },
+  ...onloadRows('ES module app', '`node --import hmetrics/onload app.mjs`', esm),
 ];
 const only = argument('--only');
 const variants = all.filter((v) => only === undefined || v.base === true || v.peer === true || v.label.includes(only));
