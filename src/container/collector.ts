@@ -10,6 +10,7 @@ import { heapAfterLastFullGc, noteFullGc } from './heap-after-gc.js';
 import { gcSource } from '../runtime/gc-source.js';
 import { locateCgroup, type CgroupDirs } from './locate.js';
 import { constrainedMemory, readNodeMemory } from './node-memory.js';
+import { heapStatistics } from '../runtime/memory-reading.js';
 import { ContainerWarnings } from './warnings.js';
 
 /** Options of the container collector; every one exists so tests can run it over a fixture. */
@@ -104,7 +105,8 @@ export class ContainerCollector implements RuntimeCollector {
       this.#previous = readCounters(files, this.#dirs);
       this.#constrained = constrainedMemory(this.#hostMemory);
       this.#warnings = this.#options.warnings ?? new ContainerWarnings();
-      this.#warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, this.#limits.memoryLimitBytes);
+      // The limit alone: a memoryUsage() here would read RSS for nothing.
+      this.#warnings.checkHeapLimit(heapStatistics().heap_size_limit, this.#limits.memoryLimitBytes);
     } catch {
       // never into the host: the figures that failed are simply absent
     }

@@ -1,3 +1,5 @@
+import { heapStatistics, memoryUsage } from '../runtime/memory-reading.js';
+
 /** Node's side of the memory story, read once per interval from `v8.getHeapStatistics()` and procfs. */
 export interface NodeMemory {
   readonly heapLimitBytes: number;
@@ -10,10 +12,13 @@ export interface NodeMemory {
   readonly rssBytes: number;
 }
 
-/** One `getHeapStatistics()` and one `memoryUsage()` (both ≈ µs). */
+/**
+ * One `getHeapStatistics()` and one `memoryUsage()` (both ≈ µs); inside the runtime sampler,
+ * the sample's one reading of each (runtime/memory-reading.ts).
+ */
 export function readNodeMemory(): NodeMemory {
-  const heap = process.getBuiltinModule('node:v8').getHeapStatistics();
-  const usage = process.memoryUsage();
+  const heap = heapStatistics();
+  const usage = memoryUsage();
   return {
     heapLimitBytes: heap.heap_size_limit,
     heapUsedBytes: heap.used_heap_size,

@@ -28,7 +28,11 @@ export interface PostOptions {
  * its status and what was kept, and the connection is closed: an endless body ends too.
  */
 const MAX_DISCARD = 16 * 1024 * 1024;
-/** An idle connection unused this long is closed (Node's agent default, as before). */
+/**
+ * An idle connection unused this long is not reused (closed instead, and a new one made). Judged
+ * when the next delivery takes it, not by a timer: arming and clearing a socket timer at every
+ * delivery cost ~25 µs cold per interval, and an idle socket is unref'd and holds nothing.
+ */
 const IDLE_TIMEOUT = 60_000;
 /** Header names and values as `node:http` accepts them: no request splitting through a value. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -64,9 +68,19 @@ export class HttpPoster {
   readonly #port: number;
   /** Everything of the request head that does not change between deliveries. */
   readonly #fixedHead: string;
-  #idle: { readonly socket: Socket; readonly drop: () => void } | undefined;
+  #idle: { readonly socket: Socket; readonly drop: () => void; readonly since: number } | undefined;
   readonly #busy = new Set<Socket>();
   #closed = false;
+  /**
+   * The signal listened to for every exchange that uses it, with those exchanges' cuts: the report
+   * loop passes one signal for its whole life, and one listener on it replaces an EventTarget
+   * listener added and removed per delivery (~50 µs cold per interval, bench/idle.bench.ts).
+   */
+  #signal: AbortSignal | undefined;
+  readonly #cuts = new Set<() => void>();
+  readonly #onSignalAbort = (): void => {
+    for (const cut of [...this.#cuts]) cut();
+  };
   /** The last request path, resolved once: every interval posts to the same one. */
   #target: { readonly path: string; readonly requestPath: string } | undefined;
 
@@ -97,6 +111,8 @@ export class HttpPoster {
 
   close(): void {
     this.#closed = true;
+    this.#signal?.removeEventListener('abort', this.#onSignalAbort);
+    this.#signal = undefined;
     this.#idle?.socket.destroy();
     this.#idle = undefined;
     for (const socket of this.#busy) socket.destroy();
@@ -135,10 +151,9 @@ export class HttpPoster {
     const idle = this.#idle;
     this.#idle = undefined;
     if (idle === undefined) return undefined;
-    const { socket, drop } = idle;
-    socket.off('data', drop).off('close', drop).off('timeout', drop);
-    socket.setTimeout(0);
-    if (socket.destroyed || !socket.writable || socket.readableEnded) {
+    const { socket, drop, since } = idle;
+    socket.off('data', drop).off('close', drop);
+    if (socket.destroyed || !socket.writable || socket.readableEnded || performance.now() - since > IDLE_TIMEOUT) {
       socket.destroy();
       return undefined;
     }
@@ -171,10 +186,29 @@ export class HttpPoster {
       if (this.#idle?.socket === socket) this.#idle = undefined;
       socket.destroy();
     };
-    this.#idle = { socket, drop };
-    // Anything arriving unasked, the server's close, or a long silence: the connection is done.
-    socket.on('data', drop).on('close', drop).on('timeout', drop);
-    socket.setTimeout(IDLE_TIMEOUT);
+    this.#idle = { socket, drop, since: performance.now() };
+    // Anything arriving unasked, or the server's close: the connection is done (a long silence
+    // is judged when the next delivery takes it, see IDLE_TIMEOUT).
+    socket.on('data', drop).on('close', drop);
+  }
+
+  /**
+   * Calls `cut` when `signal` aborts, until the returned function is called. A signal already
+   * listened to (the loop's, every interval) costs a Set entry; another one gets a listener of
+   * its own, and becomes the one listened to once no exchange waits on the previous one.
+   */
+  #listen(signal: AbortSignal, cut: () => void): () => void {
+    if (signal !== this.#signal && this.#cuts.size === 0) {
+      this.#signal?.removeEventListener('abort', this.#onSignalAbort);
+      this.#signal = signal;
+      signal.addEventListener('abort', this.#onSignalAbort);
+    }
+    if (signal === this.#signal) {
+      this.#cuts.add(cut);
+      return () => this.#cuts.delete(cut);
+    }
+    signal.addEventListener('abort', cut, { once: true });
+    return () => signal.removeEventListener('abort', cut);
   }
 
   /** One request on `socket`; RETRY when a reused connection turned out closed before any answer. */
@@ -184,10 +218,11 @@ export class HttpPoster {
     this.#busy.add(socket);
     return new Promise((resolve, reject) => {
       let settled = false;
+      let unlisten: (() => void) | undefined;
       const cleanup = (): void => {
         settled = true;
         clearTimeout(timer);
-        options.signal.removeEventListener('abort', onAbort);
+        unlisten?.();
         socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
         this.#busy.delete(socket);
       };
@@ -244,7 +279,7 @@ export class HttpPoster {
         onAbort();
         return;
       }
-      options.signal.addEventListener('abort', onAbort, { once: true });
+      unlisten = this.#listen(options.signal, onAbort);
       if (this.#closed) {
         fail('sink closed');
         return;
