@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import { filesBelow } from '../src/container/files.js';
 import { ContainerWarnings } from '../src/container/warnings.js';
 import { ContainerMetric, NodeMemoryMetric } from '../src/metrics/names.js';
 import { readOpenFds } from '../src/prometheus/process-files.js';
-import { KeptFiles, keptDescriptors } from '../src/util/kept-files.js';
+import { KeptFiles, keptDescriptors, readFileOnce } from '../src/util/kept-files.js';
 import { removeTree, V2_MOUNT, v2CpuStat, v2MemoryEvents, v2MemoryStat, writeTree } from './helpers/cgroup-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hmetrics-kept-'));
@@ -97,5 +97,26 @@ describe('ContainerCollector', () => {
     assert.equal(keptDescriptors(), before + 4, 'no descriptor opened per collect');
     collector.disable();
     assert.equal(keptDescriptors(), before, 'released at disable');
+  });
+});
+
+describe('readFileOnce', () => {
+  test('reads a file whole (longer than the shared buffer too), leaves no descriptor open, and says undefined for a missing one', () => {
+    const path = join(dir, 'once');
+    const long = 'y'.repeat(40_000) + '\n';
+    writeFileSync(path, long);
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = process.platform === 'linux' ? open() : 0;
+    assert.equal(readFileOnce(path), long);
+    writeFileSync(path, 'max\n');
+    assert.equal(readFileOnce(path), 'max\n');
+    assert.equal(readFileOnce(join(dir, 'missing')), undefined);
+    assert.equal(readFileOnce(dir), undefined, 'a directory reads as undefined');
+    if (process.platform === 'linux') assert.equal(open(), before, 'every descriptor closed');
+  });
+
+  test('a procfs file (size 0 to stat) reads as readFileSync reads it', { skip: process.platform !== 'linux' && 'no procfs' }, () => {
+    assert.equal(readFileOnce('/proc/self/limits'), readFileSync('/proc/self/limits', 'latin1'));
+    assert.match(readFileOnce('/proc/self/mountinfo') ?? '', / - /);
   });
 });

@@ -1,4 +1,4 @@
-import { KeptFiles } from '../util/kept-files.js';
+import { KeptFiles, readFileOnce } from '../util/kept-files.js';
 
 /**
  * How the container reader sees the filesystem: every absolute path it reads is prefixed with
@@ -27,13 +27,7 @@ export function filesBelow(root = ''): ContainerFiles {
   return {
     reread: (path) => kept.read(root + path),
     close: () => kept.close(),
-    read(path) {
-      try {
-        return fs().readFileSync(root + path, 'latin1');
-      } catch {
-        return undefined;
-      }
-    },
+    read: (path) => readFileOnce(root + path),
     count(path) {
       try {
         return fs().readdirSync(root + path).length;

@@ -4,7 +4,7 @@
  * Elsewhere these return undefined and the figures are left out (prom-client does the same).
  * node:fs is loaded at first use, not at import.
  */
-import { KeptFiles, keptDescriptors } from '../util/kept-files.js';
+import { KeptFiles, keptDescriptors, readFileOnce } from '../util/kept-files.js';
 
 const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
 const LINUX = process.platform === 'linux';
@@ -56,13 +56,11 @@ let maxFds: number | null | undefined;
 export function readMaxFds(): number | undefined {
   if (maxFds === undefined) {
     maxFds = null;
-    try {
-      const line = fs().readFileSync('/proc/self/limits', 'latin1').split('\n').find((l) => l.startsWith('Max open files'));
-      const value = Number(line?.split(/ {2,}/)[1]);
-      if (Number.isFinite(value)) maxFds = value;
-    } catch {
-      // no procfs: left out
-    }
+    // Through the shared buffer (util/kept-files.ts): no 64 KiB buffer for a 1 KiB file.
+    const line = readFileOnce('/proc/self/limits')?.split('\n').find((l) => l.startsWith('Max open files'));
+    const value = Number(line?.split(/ {2,}/)[1]);
+    // No procfs: left out.
+    if (line !== undefined && Number.isFinite(value)) maxFds = value;
   }
   return maxFds ?? undefined;
 }

@@ -21,6 +21,40 @@ export function keptDescriptors(): number {
   return kept;
 }
 
+/** The whole file behind `fd`, read from offset 0 into the one shared buffer; undefined past MAX_BYTES. */
+function readFrom(fd: number): string | undefined {
+  buffer ??= Buffer.allocUnsafe(16 * 1024);
+  for (;;) {
+    const length = fs().readSync(fd, buffer, 0, buffer.length, 0);
+    if (length < buffer.length) return buffer.toString('latin1', 0, length);
+    // Filled: it may be longer; read it whole into a buffer twice the size (bounded).
+    if (buffer.length >= MAX_BYTES) return undefined;
+    buffer = Buffer.allocUnsafe(buffer.length * 2);
+  }
+}
+
+/**
+ * A file read once (a cgroup's limits, /proc/self/cgroup, mountinfo, limits), as latin1 text, or
+ * undefined when it is missing, unreadable or past MAX_BYTES. Through the shared buffer: for a
+ * procfs or cgroup file (size 0 to stat) `readFileSync` allocates a fresh 64 KiB buffer per
+ * file, which a short job's startup kept until its first GC (~0.5 MB for the ten files it read).
+ */
+export function readFileOnce(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs().openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return readFrom(fd);
+  } catch {
+    return undefined;
+  } finally {
+    try { fs().closeSync(fd); } catch { /* already closed */ }
+  }
+}
+
 /** A set of files kept open; `close()` releases them (a later read opens again). */
 export class KeptFiles {
   /** Path → descriptor, or null when it could not be opened (not tried again until close()). */
@@ -41,14 +75,7 @@ export class KeptFiles {
     }
     if (fd === null) return undefined;
     try {
-      buffer ??= Buffer.allocUnsafe(16 * 1024);
-      for (;;) {
-        const length = fs().readSync(fd, buffer, 0, buffer.length, 0);
-        if (length < buffer.length) return buffer.toString('latin1', 0, length);
-        // Filled: it may be longer; read it whole into a buffer twice the size (bounded).
-        if (buffer.length >= MAX_BYTES) return undefined;
-        buffer = Buffer.allocUnsafe(buffer.length * 2);
-      }
+      return readFrom(fd);
     } catch {
       // A descriptor that stopped reading (closed under us, a cgroup file recreated): forget
       // it, so the next read opens the file afresh instead of failing for good.
