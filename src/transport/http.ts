@@ -44,6 +44,23 @@ const ASCII = /^[\x00-\x7f]*$/;
 type Net = typeof import('node:net');
 type Tls = typeof import('node:tls');
 
+/** What a connection's events go to while a request is out on it. */
+interface Exchange {
+  readonly data: (chunk: Buffer) => void;
+  readonly end: () => void;
+  readonly error: (error: NodeJS.ErrnoException) => void;
+}
+
+/**
+ * One connection and the exchange using it, if any. Its four listeners are added once, when it
+ * is made, and route each event to the exchange or, between exchanges, close it: adding and
+ * removing six EventEmitter listeners per delivery cost more, cold, than the request's write.
+ */
+interface Connection {
+  readonly socket: Socket;
+  exchange: Exchange | undefined;
+}
+
 /**
  * hmetrics' HTTP/1.1 client for its own deliveries (Heroku, OTLP/HTTP, telemetry): a POST over
  * one kept-alive `node:net` (or, for https URLs only, `node:tls`) connection per endpoint.
@@ -68,7 +85,7 @@ export class HttpPoster {
   readonly #port: number;
   /** Everything of the request head that does not change between deliveries. */
   readonly #fixedHead: string;
-  #idle: { readonly socket: Socket; readonly drop: () => void; readonly since: number } | undefined;
+  #idle: { readonly connection: Connection; readonly since: number } | undefined;
   readonly #busy = new Set<Socket>();
   #closed = false;
   /**
@@ -113,7 +130,7 @@ export class HttpPoster {
     this.#closed = true;
     this.#signal?.removeEventListener('abort', this.#onSignalAbort);
     this.#signal = undefined;
-    this.#idle?.socket.destroy();
+    this.#idle?.connection.socket.destroy();
     this.#idle = undefined;
     for (const socket of this.#busy) socket.destroy();
   }
@@ -147,20 +164,20 @@ export class HttpPoster {
     return Buffer.concat([Buffer.from(head, 'latin1'), typeof body === 'string' ? Buffer.from(body) : body]);
   }
 
-  #takeIdle(): Socket | undefined {
+  #takeIdle(): Connection | undefined {
     const idle = this.#idle;
     this.#idle = undefined;
     if (idle === undefined) return undefined;
-    const { socket, drop, since } = idle;
-    socket.off('data', drop).off('close', drop);
+    const { connection, since } = idle;
+    const socket = connection.socket;
     if (socket.destroyed || !socket.writable || socket.readableEnded || performance.now() - since > IDLE_TIMEOUT) {
       socket.destroy();
       return undefined;
     }
-    return socket;
+    return connection;
   }
 
-  #connect(): Socket {
+  #connect(): Connection {
     const socket = this.#secure
       ? (process.getBuiltinModule('node:tls') as Tls).connect({
         host: this.#host,
@@ -171,25 +188,29 @@ export class HttpPoster {
       : (process.getBuiltinModule('node:net') as Net).connect({ host: this.#host, port: this.#port });
     socket.unref();
     socket.setNoDelay(true);
-    // Always one listener: an error after we stopped listening never reaches the app.
-    socket.on('error', ignore);
-    return socket;
+    const connection: Connection = { socket, exchange: undefined };
+    // Between exchanges anything arriving unasked, or the server's close, ends the connection
+    // (a long silence is judged when the next delivery takes it, see IDLE_TIMEOUT). The error
+    // listener is always there: an error between exchanges never reaches the app.
+    const drop = (): void => {
+      if (this.#idle?.connection === connection) this.#idle = undefined;
+      socket.destroy();
+    };
+    socket
+      .on('data', (chunk: Buffer) => { if (connection.exchange) connection.exchange.data(chunk); else drop(); })
+      .on('end', () => { if (connection.exchange) connection.exchange.end(); else drop(); })
+      .on('close', () => { if (connection.exchange) connection.exchange.end(); else drop(); })
+      .on('error', (error: NodeJS.ErrnoException) => connection.exchange?.error(error));
+    return connection;
   }
 
   /** Keeps a connection for the next delivery, or closes it: one idle connection per endpoint. */
-  #park(socket: Socket): void {
+  #park(connection: Connection): void {
     if (this.#closed || this.#idle !== undefined) {
-      socket.destroy();
+      connection.socket.destroy();
       return;
     }
-    const drop = (): void => {
-      if (this.#idle?.socket === socket) this.#idle = undefined;
-      socket.destroy();
-    };
-    this.#idle = { socket, drop, since: performance.now() };
-    // Anything arriving unasked, or the server's close: the connection is done (a long silence
-    // is judged when the next delivery takes it, see IDLE_TIMEOUT).
-    socket.on('data', drop).on('close', drop);
+    this.#idle = { connection, since: performance.now() };
   }
 
   /**
@@ -212,7 +233,8 @@ export class HttpPoster {
   }
 
   /** One request on `socket`; RETRY when a reused connection turned out closed before any answer. */
-  #exchange(socket: Socket, request: string | Buffer, options: PostOptions, reused: boolean, deadline: number): Promise<PostResponse | typeof RETRY> {
+  #exchange(connection: Connection, request: string | Buffer, options: PostOptions, reused: boolean, deadline: number): Promise<PostResponse | typeof RETRY> {
+    const socket = connection.socket;
     const maxBody = options.maxBody ?? 65_536;
     const reader = new ResponseReader(maxBody);
     this.#busy.add(socket);
@@ -223,7 +245,7 @@ export class HttpPoster {
         settled = true;
         clearTimeout(timer);
         unlisten?.();
-        socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
+        connection.exchange = undefined;
         this.#busy.delete(socket);
       };
       const fail = (reason: string, cause?: unknown): void => {
@@ -235,7 +257,7 @@ export class HttpPoster {
       const succeed = (): void => {
         if (settled) return;
         cleanup();
-        if (reader.state === 'done' && reader.reusable) this.#park(socket);
+        if (reader.state === 'done' && reader.reusable) this.#park(connection);
         else socket.destroy();
         const bytes = reader.body();
         // Most answers are empty (Heroku's): no decoding for them.
@@ -274,7 +296,7 @@ export class HttpPoster {
       const onAbort = (): void => fail('aborted');
       const timer = setTimeout(() => fail(`timed out after ${options.timeout} ms`), Math.max(1, deadline - Date.now()));
       timer.unref();
-      socket.on('data', onData).on('end', onEnd).on('close', onEnd).on('error', onError);
+      connection.exchange = { data: onData, end: onEnd, error: onError };
       if (options.signal.aborted) {
         onAbort();
         return;
@@ -290,10 +312,6 @@ export class HttpPoster {
 }
 
 const RETRY = Symbol('retry on a new connection');
-
-function ignore(): void {
-  // See #connect.
-}
 
 function safeDecode(text: string): string {
   try {
