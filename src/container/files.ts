@@ -1,4 +1,4 @@
-import { KeptFiles, readFileOnce } from '../util/kept-files.js';
+import { fs, KeptFiles, readFileOnce } from '../util/kept-files.js';
 
 /**
  * How the container reader sees the filesystem: every absolute path it reads is prefixed with
@@ -22,7 +22,6 @@ export interface ContainerFiles {
 
 /** The real filesystem below `root` (`''` for the machine's own). node:fs is loaded at first use. */
 export function filesBelow(root = ''): ContainerFiles {
-  const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
   const kept = new KeptFiles();
   return {
     reread: (path) => kept.read(root + path),

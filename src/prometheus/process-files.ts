@@ -4,9 +4,8 @@
  * Elsewhere these return undefined and the figures are left out (prom-client does the same).
  * node:fs is loaded at first use, not at import.
  */
-import { KeptFiles, keptDescriptors, readFileOnce } from '../util/kept-files.js';
+import { fs, KeptFiles, keptDescriptors, readFileOnce } from '../util/kept-files.js';
 
-const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
 const LINUX = process.platform === 'linux';
 
 export interface ProcStatus { readonly rss: number; readonly virtual: number; readonly data: number }

@@ -37,6 +37,10 @@ export function memoryUsage(): NodeJS.MemoryUsage {
  * the app's first line.
  */
 export function heapStatistics(): HeapInfo {
-  if (depth === 0) return process.getBuiltinModule('node:v8').getHeapStatistics();
-  return (heap ??= process.getBuiltinModule('node:v8').getHeapStatistics());
+  if (depth === 0) return v8().getHeapStatistics();
+  return (heap ??= v8().getHeapStatistics());
 }
+
+let v8Module: typeof import('node:v8') | undefined;
+/** node:v8, loaded at first use and kept: `process.getBuiltinModule()` costs ~13 µs a call, cold. */
+export const v8 = (): typeof import('node:v8') => (v8Module ??= process.getBuiltinModule('node:v8'));

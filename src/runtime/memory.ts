@@ -2,7 +2,7 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
 import type { RuntimeCollector } from './collector.js';
-import { heapStatistics, memoryUsage } from './memory-reading.js';
+import { heapStatistics, memoryUsage, v8 } from './memory-reading.js';
 
 /**
  * Heap used / total / limit, RSS and external memory, in bytes, read once per collect:
@@ -38,7 +38,7 @@ export class MemoryCollector implements RuntimeCollector {
     aggregator.gauge(RuntimeMetric.rssBytes, memory.rss);
     aggregator.gauge(RuntimeMetric.externalBytes, memory.external);
     if (!this.#semconv) return;
-    for (const space of process.getBuiltinModule('node:v8').getHeapSpaceStatistics()) {
+    for (const space of v8().getHeapSpaceStatistics()) {
       let tags = this.#spaceTags.get(space.space_name);
       if (tags === undefined) {
         tags = [`${SemconvAttribute.heapSpaceName}:${space.space_name}`];
