@@ -4,7 +4,10 @@
  * pieces of hmetrics' cost (probe, GC observer, sample, delivery) and of the delivery path
  * (hmetrics' delivery vs a bare keep-alive `node:http` POST of the same body, and a raw socket).
  *
- *   npm run build && node dist/bench/idle.bench.js [--rounds 5] [--seconds 6]
+ *   npm run build && node dist/bench/idle.bench.js [--rounds 5] [--seconds 6] [--before b.tgz]
+ *
+ * `--before` adds the two onload variants (1 s and 20 s) run on a second tarball (an earlier
+ * build) in the same rounds, so a change is judged against its base in one run.
  *
  * Each variant is a child process: it idles for a warm-up (the first delivery loads and
  * compiles the delivery path once), then its `process.cpuUsage()` is read over `--seconds`.
@@ -19,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { argument, median, quartiles, ROOT, rotated, runtimeBodyCode } from './helpers/installed.js';
+import { argument, installedProject, median, quartiles, ROOT, rotated, runtimeBodyCode } from './helpers/installed.js';
 
 const ROUNDS = Number(argument('--rounds') ?? 5);
 const SECONDS = Number(argument('--seconds') ?? 6);
@@ -36,7 +39,7 @@ const src = (path: string): string => JSON.stringify(pathToFileURL(`${ROOT}dist/
 const BODY = runtimeBodyCode(src);
 const every = (ms: number, code: string): string => `setInterval(() => { ${code} }, ${ms});`;
 
-interface Variant { readonly key: string; readonly label: string; readonly code: string; readonly env?: Record<string, string>; readonly onload?: boolean }
+interface Variant { readonly key: string; readonly label: string; readonly code: string; readonly env?: Record<string, string>; readonly onload?: boolean; readonly cwd?: string }
 /** Holds the shared probe active (a reader that turned idle mode off): how every variant ran before idle mode. */
 const ACTIVE = `const { delayProbe } = await import(${src('runtime/delay-probe.js')}); delayProbe().open(20, false, false);`;
 const variants: Variant[] = [
@@ -54,6 +57,14 @@ const variants: Variant[] = [
   { key: 'bareHttp', label: 'bare keep-alive `node:http` POST of the same body every 1 s', code: `${BODY} const http = await import('node:http'); const agent = new http.Agent({ keepAlive: true }); ${every(1000, `const r = http.request(${JSON.stringify(url)}, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => res.resume()); r.end(body);`)}` },
   { key: 'raw', label: 'raw socket: the same request bytes every 1 s', code: `${BODY} const net = await import('node:net'); const socket = net.connect(${port}, '127.0.0.1'); socket.on('data', () => {}); const head = 'POST /metrics HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n'; ${every(1000, 'socket.write(head + body);')}` },
 ];
+const beforeTarball = argument('--before');
+const earlierInstall = beforeTarball === undefined ? undefined : installedProject({}, beforeTarball);
+if (earlierInstall !== undefined) {
+  for (const key of ['onload20', 'onload1']) {
+    const variant = variants.find((v) => v.key === key)!;
+    variants.push({ ...variant, key: `${key}Before`, label: `${variant.label} — before`, cwd: earlierInstall.dir });
+  }
+}
 
 function runOnce(variant: Variant): Promise<number> {
   const measure = `
@@ -67,7 +78,7 @@ process.stdout.write('CPU=' + (used.user + used.system) + '\\n');
 process.exit(0);`;
   const args = [...(variant.onload ? ['--import', 'hmetrics/onload'] : []), '--input-type=module', '-e', measure];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...variant.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: variant.cwd ?? ROOT, env: { PATH: process.env['PATH'] ?? '', ...variant.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
@@ -81,6 +92,7 @@ process.exit(0);`;
 
 const runs = await rotated(variants, ROUNDS, runOnce);
 server.close();
+earlierInstall?.remove();
 
 const bare = median(runs[0]!);
 const over = (i: number): number[] => runs[i]!.map((value) => value - bare);
@@ -122,6 +134,11 @@ const ratio = (ours: number, theirs: number): string => `${ours.toFixed(2)} vs $
 console.log(`\nhmetrics vs prom-client, idle (targets ≤ 0.5× at 1 s, ≤ 0.4× at 20 s):`);
 console.log(`  idle mode:             at 1 s ${ratio(after.at1, prom1)}; at 20 s ${ratio(after.at20, prom20)}`);
 console.log(`  probe held active:     at 1 s ${ratio(before.at1, prom1)}; at 20 s ${ratio(before.at20, prom20)}`);
+if (beforeTarball !== undefined) {
+  const earlier = totals('onload20Before', 'onload1Before');
+  console.log(`  --before tarball:      at 1 s ${ratio(earlier.at1, prom1)}; at 20 s ${ratio(earlier.at20, prom20)}`);
+  console.log(`  this build vs before:  at 1 s ${(after.at1 / earlier.at1).toFixed(2)}×, per interval ${after.perInterval.toFixed(2)} vs ${earlier.perInterval.toFixed(2)} ms`);
+}
 
 // The idle hook's own cost per callback, in this process: a chain of immediates and of awaits,
 // with the hook (limits that never wake) enabled and disabled, alternated.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { readCounters, readLimits } from '../src/container/cgroup.js';
+import { keyed, readCounters, readLimits } from '../src/container/cgroup.js';
 import { filesBelow } from '../src/container/files.js';
 import { locateCgroup } from '../src/container/locate.js';
 import {
@@ -189,4 +189,17 @@ describe('nothing to read', () => {
     assert.deepEqual(limits, { version: 2 });
     assert.deepEqual(counters, {});
   });
+});
+
+test('keyed reads the value on its own key\'s line only: not a longer key ending in it, first and last lines, no newline at the end', () => {
+  const stat = 'inactive_file 7\ntotal_inactive_file 300\nmax_usage 9\nmax 2\noom_kill  5 \nbad x1\nlast 42';
+  assert.equal(keyed(stat, 'inactive_file'), 7, 'the first line');
+  assert.equal(keyed(stat, 'total_inactive_file'), 300);
+  assert.equal(keyed('total_inactive_file 300\n', 'inactive_file'), undefined, 'a longer key ending in it is another key');
+  assert.equal(keyed(stat, 'max'), 2, 'not max_usage');
+  assert.equal(keyed(stat, 'oom_kill'), 5, 'spaces around the value');
+  assert.equal(keyed(stat, 'last'), 42, 'the last line, no newline after it');
+  assert.equal(keyed(stat, 'bad'), undefined, 'not an integer');
+  assert.equal(keyed(stat, 'missing'), undefined);
+  assert.equal(keyed(undefined, 'max'), undefined);
 });

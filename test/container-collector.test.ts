@@ -194,3 +194,19 @@ describe('start cost', () => {
     assert.equal(snapshot.counters.get(ContainerMetric.cpuThrottledPeriods)?.value ?? 0, 0, 'no interval elapsed: no throttling counted');
   });
 });
+
+test('the host\'s memory comes from /proc/meminfo (os.totalmem()\'s own source), so a limit above it reads as no limit; without procfs, os.totalmem()', async () => {
+  const { hostMemory } = await import('../src/container/node-memory.js');
+  const { totalmem } = await import('node:os');
+  const root = fixture(`${2048 * MiB}\n`);
+  writeFileSync(join(root, 'proc/meminfo'), `MemTotal:        ${1024 * 1024} kB\nMemFree:          1000 kB\n`);
+  assert.equal(hostMemory(filesBelow(root)), 1024 * MiB);
+  const collector = new ContainerCollector({ files: filesBelow(root), warnings: new ContainerWarnings({ write: () => undefined, now: () => 0 }, false, {}) });
+  collector.enable();
+  const aggregator = new Aggregator();
+  collector.collect(aggregator);
+  collector.disable();
+  assert.equal(collector.limits.memoryLimitBytes, null, 'a 2 GiB limit on a 1 GiB host is no limit');
+  assert.equal(hostMemory(filesBelow(fixture(`${256 * MiB}\n`))), totalmem(), 'no /proc/meminfo in the tree');
+  if (process.platform === 'linux') assert.equal(hostMemory(filesBelow()), totalmem(), 'the same figure as os.totalmem() on this machine');
+});

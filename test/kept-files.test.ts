@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -8,8 +8,8 @@ import { ContainerCollector } from '../src/container/collector.js';
 import { filesBelow } from '../src/container/files.js';
 import { ContainerWarnings } from '../src/container/warnings.js';
 import { ContainerMetric, NodeMemoryMetric } from '../src/metrics/names.js';
-import { readOpenFds } from '../src/prometheus/process-files.js';
-import { KeptFiles, keptDescriptors } from '../src/util/kept-files.js';
+import { closeProcFiles, readOpenFds } from '../src/prometheus/process-files.js';
+import { KeptFiles, keptDescriptors, readFileOnce } from '../src/util/kept-files.js';
 import { removeTree, V2_MOUNT, v2CpuStat, v2MemoryEvents, v2MemoryStat, writeTree } from './helpers/cgroup-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hmetrics-kept-'));
@@ -97,5 +97,59 @@ describe('ContainerCollector', () => {
     assert.equal(keptDescriptors(), before + 4, 'no descriptor opened per collect');
     collector.disable();
     assert.equal(keptDescriptors(), before, 'released at disable');
+  });
+});
+
+describe('readFileOnce', () => {
+  test('reads a file whole (longer than the shared buffer too), leaves no descriptor open, and says undefined for a missing one', () => {
+    const path = join(dir, 'once');
+    const long = 'y'.repeat(40_000) + '\n';
+    writeFileSync(path, long);
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = process.platform === 'linux' ? open() : 0;
+    assert.equal(readFileOnce(path), long);
+    writeFileSync(path, 'max\n');
+    assert.equal(readFileOnce(path), 'max\n');
+    assert.equal(readFileOnce(join(dir, 'missing')), undefined);
+    assert.equal(readFileOnce(dir), undefined, 'a directory reads as undefined');
+    if (process.platform === 'linux') assert.equal(open(), before, 'every descriptor closed');
+  });
+
+  test('a procfs file (size 0 to stat) reads as readFileSync reads it', { skip: process.platform !== 'linux' && 'no procfs' }, () => {
+    assert.equal(readFileOnce('/proc/self/limits'), readFileSync('/proc/self/limits', 'latin1'));
+    assert.match(readFileOnce('/proc/self/mountinfo') ?? '', / - /);
+  });
+});
+
+describe('process_open_fds', { skip: process.platform !== 'linux' && 'no /proc/self/fd' }, () => {
+  test('counts each descriptor the app opens and closes, whether /proc/self/fd is stat-ed or listed', () => {
+    const base = readOpenFds()!;
+    const fds = ['x', 'y', 'z'].map((name) => {
+      writeFileSync(join(dir, name), name);
+      return openSync(join(dir, name), 'r');
+    });
+    assert.equal(readOpenFds(), base + 3);
+    for (const fd of fds) closeSync(fd);
+    assert.equal(readOpenFds(), base);
+    closeProcFiles();
+    assert.equal(readOpenFds(), base, 'the same after the kept descriptor was released and opened again');
+  });
+
+  test('a kept /proc/self/fd descriptor the app closed and reused is never read as ours', () => {
+    readOpenFds();
+    const mine = readdirSync('/proc/self/fd').filter((fd) => {
+      try { return /^\/proc\/\d+\/fd$/.test(readlinkSync(`/proc/self/fd/${fd}`)); } catch { return false; }
+    }).map(Number);
+    if (mine.length === 0) return; // a kernel before 6.2: counted by listing, nothing kept
+    for (const fd of mine) closeSync(fd);
+    // The app's next files take the freed number; one of them has a size of its own.
+    const path = join(dir, 'sized');
+    writeFileSync(path, 'z'.repeat(4096));
+    const opened: number[] = [];
+    while (opened.length < 50 && !opened.includes(mine[0]!)) opened.push(openSync(path, 'r'));
+    const truth = readdirSync('/proc/self/fd').length - 1 - keptDescriptors();
+    assert.equal(readOpenFds(), truth, 'the reused descriptor is not stat-ed as /proc/self/fd');
+    assert.equal(readOpenFds(), truth, 'and the count goes on right once a fresh one is kept');
+    for (const fd of opened) closeSync(fd);
   });
 });

@@ -71,29 +71,29 @@ export function readCounters(files: ContainerFiles, dirs: CgroupDirs): CgroupCou
   const counters: { -readonly [K in keyof CgroupCounters]: CgroupCounters[K] | undefined } = {};
   const cpu = dirs.cpu;
   if (cpu) {
-    const stat = keyed(read(`${cpu.dir}/cpu.stat`));
-    counters.cpuPeriods = stat.get('nr_periods');
-    counters.cpuThrottledPeriods = stat.get('nr_throttled');
-    const ns = stat.get('throttled_time');
-    counters.cpuThrottledUs = cpu.version === 2 ? stat.get('throttled_usec') : ns === undefined ? undefined : Math.round(ns / 1000);
+    const stat = read(`${cpu.dir}/cpu.stat`);
+    counters.cpuPeriods = keyed(stat, 'nr_periods');
+    counters.cpuThrottledPeriods = keyed(stat, 'nr_throttled');
+    const ns = keyed(stat, 'throttled_time');
+    counters.cpuThrottledUs = cpu.version === 2 ? keyed(stat, 'throttled_usec') : ns === undefined ? undefined : Math.round(ns / 1000);
   }
   const memory = dirs.memory;
   if (memory) {
     const v2 = memory.version === 2;
     const usage = integer(read(`${memory.dir}/${v2 ? 'memory.current' : 'memory.usage_in_bytes'}`)?.trim());
     counters.memoryUsageBytes = usage;
-    const stat = keyed(read(`${memory.dir}/memory.stat`));
+    const stat = read(`${memory.dir}/memory.stat`);
     // v1 has both the cgroup's own inactive_file and the hierarchical total_inactive_file;
     // usage_in_bytes is hierarchical, so the total is the one to subtract (as cAdvisor does).
-    const inactive = v2 ? stat.get('inactive_file') : stat.get('total_inactive_file') ?? stat.get('inactive_file');
+    const inactive = v2 ? keyed(stat, 'inactive_file') : keyed(stat, 'total_inactive_file') ?? keyed(stat, 'inactive_file');
     if (usage !== undefined && inactive !== undefined) counters.memoryWorkingSetBytes = Math.max(0, usage - inactive);
     if (v2) {
-      const events = keyed(read(`${memory.dir}/memory.events`));
-      counters.limitHits = events.get('max');
-      counters.oomKills = events.get('oom_kill');
+      const events = read(`${memory.dir}/memory.events`);
+      counters.limitHits = keyed(events, 'max');
+      counters.oomKills = keyed(events, 'oom_kill');
     } else {
       counters.limitHits = integer(read(`${memory.dir}/memory.failcnt`)?.trim());
-      counters.oomKills = keyed(read(`${memory.dir}/memory.oom_control`)).get('oom_kill');
+      counters.oomKills = keyed(read(`${memory.dir}/memory.oom_control`), 'oom_kill');
     }
   }
   for (const key of Object.keys(counters) as (keyof CgroupCounters)[]) if (counters[key] === undefined) delete counters[key];
@@ -119,17 +119,24 @@ function quotaOf(quotaUs: number | undefined, periodUs: number | undefined): Quo
   return quotaUs !== undefined && periodUs !== undefined && quotaUs > 0 && periodUs > 0 ? { quotaUs, periodUs } : undefined;
 }
 
-/** A `key value` per line file (`cpu.stat`, `memory.stat`, `memory.events`, `memory.oom_control`). */
-function keyed(text: string | undefined): Map<string, number> {
-  const values = new Map<string, number>();
-  if (text === undefined) return values;
-  for (const line of text.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space <= 0) continue;
-    const value = integer(line.slice(space + 1).trim());
-    if (value !== undefined) values.set(line.slice(0, space), value);
+/**
+ * The integer on `key`'s line of a `key value` per line file (`cpu.stat`, `memory.stat`,
+ * `memory.events`, `memory.oom_control`), or undefined. Found by searching, not by parsing every
+ * line into a map: memory.stat has ~40 lines of which one or two are read, every interval, and
+ * splitting them all was most of a cold sample's container cost.
+ */
+export function keyed(text: string | undefined, key: string): number | undefined {
+  if (text === undefined) return undefined;
+  let start: number;
+  if (text.startsWith(`${key} `)) {
+    start = 0;
+  } else {
+    const found = text.indexOf(`\n${key} `);
+    if (found < 0) return undefined;
+    start = found + 1;
   }
-  return values;
+  const end = text.indexOf('\n', start);
+  return integer(text.slice(start + key.length + 1, end < 0 ? text.length : end).trim());
 }
 
 function integer(text: string | undefined): number | undefined {

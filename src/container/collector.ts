@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { ContainerMetric, NodeMemoryMetric } from '../metrics/names.js';
-import { readMaxFds, readOpenFds } from '../prometheus/process-files.js';
+import { readMaxFds, readOpenFds, releaseFdCount } from '../prometheus/process-files.js';
 import type { RuntimeCollector } from '../runtime/collector.js';
 import { readCounters, readLimits, type CgroupCounters, type CgroupLimits } from './cgroup.js';
 import { reportsCgroup } from './cluster.js';
@@ -9,7 +9,8 @@ import { filesBelow, type ContainerFiles } from './files.js';
 import { heapAfterLastFullGc, noteFullGc } from './heap-after-gc.js';
 import { gcSource } from '../runtime/gc-source.js';
 import { locateCgroup, type CgroupDirs } from './locate.js';
-import { constrainedMemory, readNodeMemory } from './node-memory.js';
+import { constrainedMemory, hostMemory, readNodeMemory } from './node-memory.js';
+import { heapStatistics } from '../runtime/memory-reading.js';
 import { ContainerWarnings } from './warnings.js';
 
 /** Options of the container collector; every one exists so tests can run it over a fixture. */
@@ -20,7 +21,7 @@ export interface ContainerCollectorOptions {
   readonly now?: () => number;
   /** This process's CPU time. @default process.cpuUsage */
   readonly cpuUsage?: () => NodeJS.CpuUsage;
-  /** The host's memory, bytes: a limit above it is no limit. @default os.totalmem() */
+  /** The host's memory, bytes: a limit above it is no limit. @default /proc/meminfo's MemTotal, else os.totalmem() */
   readonly hostMemory?: number;
   /** Where warnings go. @default stderr, once per hour per kind, unless HMETRICS_WARNINGS=0 */
   readonly warnings?: ContainerWarnings;
@@ -97,14 +98,15 @@ export class ContainerCollector implements RuntimeCollector {
     this.#ready = true;
     try {
       const files = (this.#files ??= this.#options.files ?? filesBelow());
-      this.#hostMemory = this.#options.hostMemory ?? process.getBuiltinModule('node:os').totalmem();
+      this.#hostMemory = this.#options.hostMemory ?? hostMemory(files);
       // A cluster worker leaves the cgroup to its primary: Node's side only.
       this.#dirs = reportsCgroup() ? locateCgroup(files) : {};
       this.#limits = readLimits(files, this.#dirs, this.#hostMemory);
       this.#previous = readCounters(files, this.#dirs);
       this.#constrained = constrainedMemory(this.#hostMemory);
       this.#warnings = this.#options.warnings ?? new ContainerWarnings();
-      this.#warnings.checkHeapLimit(readNodeMemory().heapLimitBytes, this.#limits.memoryLimitBytes);
+      // The limit alone: a memoryUsage() here would read RSS for nothing.
+      this.#warnings.checkHeapLimit(heapStatistics().heap_size_limit, this.#limits.memoryLimitBytes);
     } catch {
       // never into the host: the figures that failed are simply absent
     }
@@ -118,6 +120,7 @@ export class ContainerCollector implements RuntimeCollector {
     if (this.#starting !== undefined) clearImmediate(this.#starting);
     this.#starting = undefined;
     this.#files?.close?.();
+    releaseFdCount();
   }
 
   collect(aggregator: Aggregator): void {

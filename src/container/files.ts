@@ -1,4 +1,4 @@
-import { KeptFiles } from '../util/kept-files.js';
+import { fs, KeptFiles, readFileOnce } from '../util/kept-files.js';
 
 /**
  * How the container reader sees the filesystem: every absolute path it reads is prefixed with
@@ -22,18 +22,11 @@ export interface ContainerFiles {
 
 /** The real filesystem below `root` (`''` for the machine's own). node:fs is loaded at first use. */
 export function filesBelow(root = ''): ContainerFiles {
-  const fs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
   const kept = new KeptFiles();
   return {
     reread: (path) => kept.read(root + path),
     close: () => kept.close(),
-    read(path) {
-      try {
-        return fs().readFileSync(root + path, 'latin1');
-      } catch {
-        return undefined;
-      }
-    },
+    read: (path) => readFileOnce(root + path),
     count(path) {
       try {
         return fs().readdirSync(root + path).length;

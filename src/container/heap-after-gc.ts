@@ -1,3 +1,4 @@
+import { v8 } from '../runtime/memory-reading.js';
 import { shared } from '../util/global-state.js';
 
 /**
@@ -13,7 +14,7 @@ const state = shared<{ bytes?: number }>('container.heapAfterGc', () => ({}));
 /** Called by the GC observer for each full GC in a batch; reads the heap once per call. */
 export function noteFullGc(): void {
   try {
-    state.bytes = process.getBuiltinModule('node:v8').getHeapStatistics().used_heap_size;
+    state.bytes = v8().getHeapStatistics().used_heap_size;
   } catch {
     // never into the observer
   }

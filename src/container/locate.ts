@@ -53,12 +53,15 @@ export function locateCgroup(files: ContainerFiles): CgroupDirs {
   return { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) };
 }
 
-/** The mountinfo fields that matter: root (4th), mount point (5th), and after ` - `, type and super options. */
+/**
+ * The cgroup mounts' fields that matter: root (4th), mount point (5th), and after ` - `, type and
+ * super options. Other mounts (a host's dozens of them) are passed over before any field is split.
+ */
 export function parseMountinfo(text: string): Mount[] {
   const mounts: Mount[] = [];
   for (const line of text.split('\n')) {
     const dash = line.indexOf(' - ');
-    if (dash < 0) continue;
+    if (dash < 0 || !line.startsWith('cgroup', dash + 3)) continue;
     const before = line.slice(0, dash).split(' ');
     const after = line.slice(dash + 3).split(' ');
     const root = before[3];

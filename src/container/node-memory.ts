@@ -1,3 +1,6 @@
+import { heapStatistics, memoryUsage } from '../runtime/memory-reading.js';
+import type { ContainerFiles } from './files.js';
+
 /** Node's side of the memory story, read once per interval from `v8.getHeapStatistics()` and procfs. */
 export interface NodeMemory {
   readonly heapLimitBytes: number;
@@ -10,10 +13,13 @@ export interface NodeMemory {
   readonly rssBytes: number;
 }
 
-/** One `getHeapStatistics()` and one `memoryUsage()` (both ≈ µs). */
+/**
+ * One `getHeapStatistics()` and one `memoryUsage()` (both ≈ µs); inside the runtime sampler,
+ * the sample's one reading of each (runtime/memory-reading.ts).
+ */
 export function readNodeMemory(): NodeMemory {
-  const heap = process.getBuiltinModule('node:v8').getHeapStatistics();
-  const usage = process.memoryUsage();
+  const heap = heapStatistics();
+  const usage = memoryUsage();
   return {
     heapLimitBytes: heap.heap_size_limit,
     heapUsedBytes: heap.used_heap_size,
@@ -24,6 +30,22 @@ export function readNodeMemory(): NodeMemory {
     arrayBuffersBytes: usage.arrayBuffers,
     rssBytes: usage.rss,
   };
+}
+
+/**
+ * The host's memory, bytes: `MemTotal` of /proc/meminfo, the very figure `os.totalmem()` reads on
+ * Linux (libuv), without loading node:os for it at every reporting process's start (~0.1 ms).
+ * Where procfs says nothing (other systems, a fixture without it), `os.totalmem()`.
+ */
+export function hostMemory(files: ContainerFiles): number {
+  const text = files.read('/proc/meminfo');
+  const at = text === undefined ? -1 : text.indexOf('MemTotal:');
+  if (text !== undefined && at >= 0) {
+    const end = text.indexOf('\n', at);
+    const kb = /^\s*(\d+) kB$/.exec(text.slice(at + 9, end < 0 ? text.length : end));
+    if (kb !== null) return Number(kb[1]) * 1024;
+  }
+  return process.getBuiltinModule('node:os').totalmem();
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Aggregator } from '../metrics/aggregator.js';
 import { NodeMemoryMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
+import { v8 } from '../runtime/memory-reading.js';
 
 let tags: Tags | undefined;
 
@@ -13,7 +14,7 @@ let tags: Tags | undefined;
 export function recordThreadHeap(aggregator: Aggregator, threadId: number): void {
   try {
     tags ??= [`thread:${threadId}`];
-    const heap = process.getBuiltinModule('node:v8').getHeapStatistics();
+    const heap = v8().getHeapStatistics();
     aggregator.gauge(NodeMemoryMetric.threadHeapUsedBytes, heap.used_heap_size, tags);
     aggregator.gauge(NodeMemoryMetric.threadHeapLimitBytes, heap.heap_size_limit, tags);
   } catch {

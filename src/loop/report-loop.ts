@@ -6,7 +6,8 @@ import { pickIntervalGauges, settleShortPayload } from '../metrics/short-payload
 import type { GaugePoint, Snapshot } from '../metrics/snapshot.js';
 import type { RuntimeCollector } from '../runtime/collector.js';
 import type { Sink } from '../sinks/sink.js';
-import { sleep, withTimeout } from '../util/time.js';
+import { withTimeout } from '../util/time.js';
+import { Alarm } from './alarm.js';
 
 /** The error handler of `report()`; see `ErrHandler` in report.ts. */
 type Handler = (err: Error) => unknown;
@@ -111,6 +112,7 @@ export class ReportLoop {
     const stop = signal ?? this.#stop;
     this.#stop = stop;
     const wake = AbortSignal.any([stop, this.#halt.signal]);
+    const alarm = new Alarm(wake);
     const cut = new AbortController(); // cuts the delivery in flight at an abort
     let stoppedAt = 0;
     let hold: NodeJS.Timeout | undefined;
@@ -128,7 +130,7 @@ export class ReportLoop {
     try {
       let next = now() + interval;
       while (!wake.aborted) {
-        await sleep(next - now(), wake);
+        await alarm.wait(next - now());
         // Read in a setImmediate after the timer: probe timers due in the same timers phase
         // (e.g. right after a long block) record first, so the block lands in this payload.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -149,6 +151,7 @@ export class ReportLoop {
       }
       await this.#final(stoppedAt, lastFull, cut.signal);
     } finally {
+      alarm.close();
       stop.removeEventListener('abort', onStop);
       clearTimeout(hold);
       this.#sampler?.disable();

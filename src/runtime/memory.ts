@@ -2,21 +2,13 @@ import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';
 import type { RuntimeCollector } from './collector.js';
-
-/**
- * The V8 heap limit (`--max-old-space-size`), fixed for the process's life. Read at the first
- * collect, not at import: `node:v8` pulls in the whole streams stack (≈25 internal modules),
- * which `import 'hmetrics/onload'` should not pay at startup.
- */
-let heapLimit: number | undefined;
-function readHeapLimit(): number {
-  heapLimit ??= process.getBuiltinModule('node:v8').getHeapStatistics().heap_size_limit;
-  return heapLimit;
-}
+import { heapStatistics, memoryUsage, v8 } from './memory-reading.js';
 
 /**
  * Heap used / total / limit, RSS and external memory, in bytes, read once per collect:
- * `process.memoryUsage()` gives all but the limit in one call (most of its ~10 µs is reading RSS).
+ * `process.memoryUsage()` gives all but the limit in one call (most of its ~10 µs is reading RSS),
+ * `v8.getHeapStatistics()` the limit. Inside the sampler both readings are the sample's one,
+ * shared with the container collector (memory-reading.ts).
  */
 export class MemoryCollector implements RuntimeCollector {
   #enabled = false;
@@ -39,14 +31,14 @@ export class MemoryCollector implements RuntimeCollector {
 
   collect(aggregator: Aggregator): void {
     if (!this.#enabled) return;
-    const memory = process.memoryUsage();
+    const memory = memoryUsage();
     aggregator.gauge(RuntimeMetric.heapUsedBytes, memory.heapUsed);
     aggregator.gauge(RuntimeMetric.heapTotalBytes, memory.heapTotal);
-    aggregator.gauge(RuntimeMetric.heapLimitBytes, readHeapLimit());
+    aggregator.gauge(RuntimeMetric.heapLimitBytes, heapStatistics().heap_size_limit);
     aggregator.gauge(RuntimeMetric.rssBytes, memory.rss);
     aggregator.gauge(RuntimeMetric.externalBytes, memory.external);
     if (!this.#semconv) return;
-    for (const space of process.getBuiltinModule('node:v8').getHeapSpaceStatistics()) {
+    for (const space of v8().getHeapSpaceStatistics()) {
       let tags = this.#spaceTags.get(space.space_name);
       if (tags === undefined) {
         tags = [`${SemconvAttribute.heapSpaceName}:${space.space_name}`];

@@ -7,6 +7,7 @@ import { EventLoopUtilizationCollector } from './event-loop-utilization.js';
 import { GcCollector } from './gc.js';
 import { HandlesCollector } from './handles.js';
 import { MemoryCollector } from './memory.js';
+import { sharingReadings } from './memory-reading.js';
 import { checkDuration } from '../config/check-duration.js';
 // Container figures (docs/container.md): the cgroup and Node-memory figures, one more collector in the list.
 import { ContainerCollector } from '../container/collector.js';
@@ -88,7 +89,10 @@ class RuntimeSampler implements RuntimeCollector {
   }
 
   collect(aggregator: Aggregator): void {
-    for (const collector of this.#collectors) guard(() => collector.collect(aggregator), 'collect');
+    // One memoryUsage() and one getHeapStatistics() for the whole sample (memory-reading.ts).
+    sharingReadings(() => {
+      for (const collector of this.#collectors) guard(() => collector.collect(aggregator), 'collect');
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import type { Snapshot } from '../metrics/snapshot.js';
 import { flatten } from './flatten.js';
 import { foldedTags, TAGS_HEADER } from './folded-tags.js';
 import { HttpPoster } from '../transport/http.js';
+import { rfc3339 } from './rfc3339.js';
 import type { Sink, SinkOptions } from './sink.js';
 
 /**
@@ -35,7 +36,7 @@ export class HerokuSink implements Sink {
     const response = await this.#poster.post(this.#path, body, {
       headers: {
         'Content-Type': 'application/json',
-        'Measurements-Time': new Date(snapshot.time).toISOString(),
+        'Measurements-Time': rfc3339(snapshot.time),
         'User-Agent': 'hmetrics',
       },
       timeout: this.#options.timeout,

@@ -28,7 +28,11 @@ export interface PostOptions {
  * its status and what was kept, and the connection is closed: an endless body ends too.
  */
 const MAX_DISCARD = 16 * 1024 * 1024;
-/** An idle connection unused this long is closed (Node's agent default, as before). */
+/**
+ * An idle connection unused this long is not reused (closed instead, and a new one made). Judged
+ * when the next delivery takes it, not by a timer: arming and clearing a socket timer at every
+ * delivery cost ~25 µs cold per interval, and an idle socket is unref'd and holds nothing.
+ */
 const IDLE_TIMEOUT = 60_000;
 /** Header names and values as `node:http` accepts them: no request splitting through a value. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -39,6 +43,23 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 type Net = typeof import('node:net');
 type Tls = typeof import('node:tls');
+
+/** What a connection's events go to while a request is out on it. */
+interface Exchange {
+  readonly data: (chunk: Buffer) => void;
+  readonly end: () => void;
+  readonly error: (error: NodeJS.ErrnoException) => void;
+}
+
+/**
+ * One connection and the exchange using it, if any. Its four listeners are added once, when it
+ * is made, and route each event to the exchange or, between exchanges, close it: adding and
+ * removing six EventEmitter listeners per delivery cost more, cold, than the request's write.
+ */
+interface Connection {
+  readonly socket: Socket;
+  exchange: Exchange | undefined;
+}
 
 /**
  * hmetrics' HTTP/1.1 client for its own deliveries (Heroku, OTLP/HTTP, telemetry): a POST over
@@ -64,11 +85,21 @@ export class HttpPoster {
   readonly #port: number;
   /** Everything of the request head that does not change between deliveries. */
   readonly #fixedHead: string;
-  #idle: { readonly socket: Socket; readonly drop: () => void } | undefined;
+  #idle: { readonly connection: Connection; readonly since: number } | undefined;
   readonly #busy = new Set<Socket>();
   #closed = false;
+  /**
+   * The signal listened to for every exchange that uses it, with those exchanges' cuts: the report
+   * loop passes one signal for its whole life, and one listener on it replaces an EventTarget
+   * listener added and removed per delivery (~50 µs cold per interval, bench/idle.bench.ts).
+   */
+  #signal: AbortSignal | undefined;
+  readonly #cuts = new Set<() => void>();
+  readonly #onSignalAbort = (): void => {
+    for (const cut of [...this.#cuts]) cut();
+  };
   /** The idle connection open() made, until a request takes it. */
-  #opened: Socket | undefined;
+  #opened: Connection | undefined;
   /** The last request path, resolved once: every interval posts to the same one. */
   #target: { readonly path: string; readonly requestPath: string } | undefined;
 
@@ -110,18 +141,28 @@ export class HttpPoster {
   open(options: Pick<PostOptions, 'timeout' | 'signal'>): Promise<void> {
     if (this.#closed) return Promise.reject(new DeliveryFailed(this.label, 'sink closed'));
     if (this.#idle !== undefined) return Promise.resolve();
-    const socket = this.#connect();
+    const connection = this.#connect();
+    const socket = connection.socket;
     const ready = this.#secure ? 'secureConnect' : 'connect';
     this.#busy.add(socket); // close() ends it too
     return new Promise((resolve, reject) => {
+      let unlisten: (() => void) | undefined;
+      // Until it settles, the connection's own listeners (#connect) route to this.
+      const opening: Exchange = {
+        data: () => settle('data before any request'),
+        end: () => settle('connection closed'),
+        error: (error) => settle(error.code ?? error.message, error),
+      };
       const settle = (reason?: string, cause?: unknown): void => {
+        if (connection.exchange !== opening) return;
+        connection.exchange = undefined;
         this.#busy.delete(socket);
         clearTimeout(timer);
-        options.signal.removeEventListener('abort', onAbort);
-        socket.off(ready, onReady).off('error', onError).off('close', onClose);
+        unlisten?.();
+        socket.off(ready, onReady);
         if (reason === undefined && !this.#closed) {
-          this.#park(socket);
-          if (this.#idle?.socket === socket) this.#opened = socket;
+          this.#park(connection);
+          if (this.#idle?.connection === connection) this.#opened = connection;
           resolve();
           return;
         }
@@ -129,20 +170,20 @@ export class HttpPoster {
         reject(new DeliveryFailed(this.label, this.#closed ? 'sink closed' : scrubSecrets(reason ?? 'sink closed', this.#url), undefined, cause === undefined ? undefined : { cause: scrubCause(cause, this.#url) }));
       };
       const onReady = (): void => settle();
-      const onError = (error: NodeJS.ErrnoException): void => settle(error.code ?? error.message, error);
-      const onClose = (): void => settle('connection closed');
-      const onAbort = (): void => settle('aborted');
+      connection.exchange = opening;
       const timer = setTimeout(() => settle(`timed out after ${options.timeout} ms`), Math.max(1, options.timeout));
       timer.unref();
-      socket.once(ready, onReady).once('error', onError).once('close', onClose);
-      if (options.signal.aborted) onAbort();
-      else options.signal.addEventListener('abort', onAbort, { once: true });
+      socket.once(ready, onReady);
+      if (options.signal.aborted) settle('aborted');
+      else unlisten = this.#listen(options.signal, () => settle('aborted'));
     });
   }
 
   close(): void {
     this.#closed = true;
-    this.#idle?.socket.destroy();
+    this.#signal?.removeEventListener('abort', this.#onSignalAbort);
+    this.#signal = undefined;
+    this.#idle?.connection.socket.destroy();
     this.#idle = undefined;
     for (const socket of this.#busy) socket.destroy();
   }
@@ -176,21 +217,20 @@ export class HttpPoster {
     return Buffer.concat([Buffer.from(head, 'latin1'), typeof body === 'string' ? Buffer.from(body) : body]);
   }
 
-  #takeIdle(): Socket | undefined {
+  #takeIdle(): Connection | undefined {
     const idle = this.#idle;
     this.#idle = undefined;
     if (idle === undefined) return undefined;
-    const { socket, drop } = idle;
-    socket.off('data', drop).off('close', drop).off('timeout', drop);
-    socket.setTimeout(0);
-    if (socket.destroyed || !socket.writable || socket.readableEnded) {
+    const { connection, since } = idle;
+    const socket = connection.socket;
+    if (socket.destroyed || !socket.writable || socket.readableEnded || performance.now() - since > IDLE_TIMEOUT) {
       socket.destroy();
       return undefined;
     }
-    return socket;
+    return connection;
   }
 
-  #connect(): Socket {
+  #connect(): Connection {
     const socket = this.#secure
       ? (process.getBuiltinModule('node:tls') as Tls).connect({
         host: this.#host,
@@ -201,39 +241,64 @@ export class HttpPoster {
       : (process.getBuiltinModule('node:net') as Net).connect({ host: this.#host, port: this.#port });
     socket.unref();
     socket.setNoDelay(true);
-    // Always one listener: an error after we stopped listening never reaches the app.
-    socket.on('error', ignore);
-    return socket;
+    const connection: Connection = { socket, exchange: undefined };
+    // Between exchanges anything arriving unasked, or the server's close, ends the connection
+    // (a long silence is judged when the next delivery takes it, see IDLE_TIMEOUT). The error
+    // listener is always there: an error between exchanges never reaches the app.
+    const drop = (): void => {
+      if (this.#idle?.connection === connection) this.#idle = undefined;
+      socket.destroy();
+    };
+    socket
+      .on('data', (chunk: Buffer) => { if (connection.exchange) connection.exchange.data(chunk); else drop(); })
+      .on('end', () => { if (connection.exchange) connection.exchange.end(); else drop(); })
+      .on('close', () => { if (connection.exchange) connection.exchange.end(); else drop(); })
+      .on('error', (error: NodeJS.ErrnoException) => connection.exchange?.error(error));
+    return connection;
   }
 
   /** Keeps a connection for the next delivery, or closes it: one idle connection per endpoint. */
-  #park(socket: Socket): void {
+  #park(connection: Connection): void {
     if (this.#closed || this.#idle !== undefined) {
-      socket.destroy();
+      connection.socket.destroy();
       return;
     }
-    const drop = (): void => {
-      if (this.#idle?.socket === socket) this.#idle = undefined;
-      socket.destroy();
-    };
-    this.#idle = { socket, drop };
-    // Anything arriving unasked, the server's close, or a long silence: the connection is done.
-    socket.on('data', drop).on('close', drop).on('timeout', drop);
-    socket.setTimeout(IDLE_TIMEOUT);
+    this.#idle = { connection, since: performance.now() };
+  }
+
+  /**
+   * Calls `cut` when `signal` aborts, until the returned function is called. A signal already
+   * listened to (the loop's, every interval) costs a Set entry; another one gets a listener of
+   * its own, and becomes the one listened to once no exchange waits on the previous one.
+   */
+  #listen(signal: AbortSignal, cut: () => void): () => void {
+    if (signal !== this.#signal && this.#cuts.size === 0) {
+      this.#signal?.removeEventListener('abort', this.#onSignalAbort);
+      this.#signal = signal;
+      signal.addEventListener('abort', this.#onSignalAbort);
+    }
+    if (signal === this.#signal) {
+      this.#cuts.add(cut);
+      return () => this.#cuts.delete(cut);
+    }
+    signal.addEventListener('abort', cut, { once: true });
+    return () => signal.removeEventListener('abort', cut);
   }
 
   /** One request on `socket`; RETRY when a reused connection turned out closed before any answer. */
-  #exchange(socket: Socket, request: string | Buffer, options: PostOptions, reused: boolean, deadline: number): Promise<PostResponse | typeof RETRY> {
+  #exchange(connection: Connection, request: string | Buffer, options: PostOptions, reused: boolean, deadline: number): Promise<PostResponse | typeof RETRY> {
+    const socket = connection.socket;
     const maxBody = options.maxBody ?? 65_536;
     const reader = new ResponseReader(maxBody);
     this.#busy.add(socket);
     return new Promise((resolve, reject) => {
       let settled = false;
+      let unlisten: (() => void) | undefined;
       const cleanup = (): void => {
         settled = true;
         clearTimeout(timer);
-        options.signal.removeEventListener('abort', onAbort);
-        socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
+        unlisten?.();
+        connection.exchange = undefined;
         this.#busy.delete(socket);
       };
       const fail = (reason: string, cause?: unknown): void => {
@@ -245,7 +310,7 @@ export class HttpPoster {
       const succeed = (): void => {
         if (settled) return;
         cleanup();
-        if (reader.state === 'done' && reader.reusable) this.#park(socket);
+        if (reader.state === 'done' && reader.reusable) this.#park(connection);
         else socket.destroy();
         const bytes = reader.body();
         // Most answers are empty (Heroku's): no decoding for them.
@@ -284,12 +349,12 @@ export class HttpPoster {
       const onAbort = (): void => fail('aborted');
       const timer = setTimeout(() => fail(`timed out after ${options.timeout} ms`), Math.max(1, deadline - Date.now()));
       timer.unref();
-      socket.on('data', onData).on('end', onEnd).on('close', onEnd).on('error', onError);
+      connection.exchange = { data: onData, end: onEnd, error: onError };
       if (options.signal.aborted) {
         onAbort();
         return;
       }
-      options.signal.addEventListener('abort', onAbort, { once: true });
+      unlisten = this.#listen(options.signal, onAbort);
       if (this.#closed) {
         fail('sink closed');
         return;
@@ -300,10 +365,6 @@ export class HttpPoster {
 }
 
 const RETRY = Symbol('retry on a new connection');
-
-function ignore(): void {
-  // See #connect.
-}
 
 function safeDecode(text: string): string {
   try {
