@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HttpPoster, type PostOptions } from '../src/transport/http.js';
 import { DeliveryFailed } from '../src/util/errors.js';
 import { refusedPort } from './helpers/ports.js';
-import { selfSignedCert } from './helpers/self-signed-cert.js';
+import { runTrusting, selfSignedCert } from './helpers/self-signed-cert.js';
 
 // hmetrics' own HTTP/1.1 client (src/transport/http.ts) against real node:http servers, and
 // against raw sockets that answer what no real server should. Every failure must arrive as a
@@ -306,24 +302,18 @@ describe('https (node:tls, loaded for https URLs only)', () => {
       ports.push(req.socket.remotePort!);
       req.resume().on('end', () => res.end(`tls ${req.headers['content-length']}`));
     }));
-    const dir = mkdtempSync(join(tmpdir(), 'hmetrics-tls-'));
     try {
-      writeFileSync(join(dir, 'ca.pem'), cert);
       const poster = fileURLToPath(new URL('../src/transport/http.js', import.meta.url));
-      const script = `import { HttpPoster } from ${JSON.stringify(poster)};
+      const stdout = await runTrusting(cert, `import { HttpPoster } from ${JSON.stringify(poster)};
 const p = new HttpPoster(new URL('https://127.0.0.1:${server.port}/'));
 const o = { headers: {}, timeout: 5000, signal: new AbortController().signal };
 const keep = setInterval(() => {}, 1000); // the client's sockets are unref'd: hold the process
 const a = await p.post('/', 'abc', o); const b = await p.post('/', 'abcd', o);
 console.log(a.status, a.body, '|', b.body, '|', process.moduleLoadList.includes('NativeModule http'));
-p.close(); clearInterval(keep);`;
-      const stdout = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } }, (error, out, err) => (error ? reject(new Error(`${error.message}: ${err}`)) : resolve(out)));
-      });
+p.close(); clearInterval(keep);`);
       assert.equal(stdout.trim(), '200 tls 3 | tls 4 | false');
       assert.equal(new Set(ports).size, 1);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
       await close(server);
     }
   });

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { HttpPoster, type PostOptions } from '../src/transport/http.js';
 import { DeliveryFailed } from '../src/util/errors.js';
 import { refusedPort } from './helpers/ports.js';
-import { selfSignedCert } from './helpers/self-signed-cert.js';
+import { runTrusting, selfSignedCert } from './helpers/self-signed-cert.js';
 
 // HttpPoster.open(): the connection first, so a caller builds its body only for an endpoint
 // that answered (the OTLP sink). The connection it opens is the one the next post() uses, and
@@ -99,22 +95,13 @@ test('over TLS: open() waits for the handshake, so an untrusted certificate reje
   const untrusted = new HttpPoster(new URL(`https://127.0.0.1:${port}/`));
   await assert.rejects(untrusted.open(options()), (err: unknown) => err instanceof DeliveryFailed && /SELF_SIGNED|self.signed/i.test(err.message));
   untrusted.close();
-  const dir = mkdtempSync(join(tmpdir(), 'hmetrics-tls-open-'));
-  try {
-    writeFileSync(join(dir, 'ca.pem'), cert);
-    const poster = fileURLToPath(new URL('../src/transport/http.js', import.meta.url));
-    const script = `import { HttpPoster } from ${JSON.stringify(poster)};
+  const poster = fileURLToPath(new URL('../src/transport/http.js', import.meta.url));
+  const stdout = await runTrusting(cert, `import { HttpPoster } from ${JSON.stringify(poster)};
 const p = new HttpPoster(new URL('https://127.0.0.1:${port}/'));
 const o = { headers: {}, timeout: 5000, signal: new AbortController().signal };
 const keep = setInterval(() => {}, 1000); // the client's sockets are unref'd: hold the process
 await p.open(o); const a = await p.post('/', 'abc', o);
-console.log(a.status, a.body); p.close(); clearInterval(keep);`;
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } }, (error, out, err) => (error ? reject(new Error(`${error.message}: ${err}`)) : resolve(out)));
-    });
-    assert.equal(stdout.trim(), '200 tls');
-    assert.equal(remotePorts.length, 1);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+console.log(a.status, a.body); p.close(); clearInterval(keep);`);
+  assert.equal(stdout.trim(), '200 tls');
+  assert.equal(remotePorts.length, 1);
 });

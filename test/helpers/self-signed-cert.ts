@@ -3,7 +3,11 @@
  * (an EC P-256 key and a minimal X.509 v3 certificate, DER-encoded by hand), so the HTTPS
  * tests need neither openssl nor a committed key.
  */
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function der(tag: number, content: Buffer): Buffer {
   const length = content.length;
@@ -50,4 +54,21 @@ export function selfSignedCert(): { key: string; cert: string } {
     key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     cert: `-----BEGIN CERTIFICATE-----\n${pem}${pem.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`,
   };
+}
+
+/**
+ * Runs an ES module `script` in a child Node that trusts `cert` (NODE_EXTRA_CA_CERTS: a CA file
+ * is read once, at startup) and resolves its stdout. `script` can import the tested modules by
+ * absolute path.
+ */
+export async function runTrusting(cert: string, script: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'hmetrics-tls-'));
+  try {
+    writeFileSync(join(dir, 'ca.pem'), cert);
+    return await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } }, (error, out, err) => (error ? reject(new Error(`${error.message}: ${err}`)) : resolve(out)));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
