@@ -43,11 +43,13 @@ export function coreLinker(format, dir, modules) {
   // takes the chunks along; our build leaves them external (`chunkFilesExternal`).
   const requireChunk = format === 'esm' ? "process.getBuiltinModule('node:module').createRequire(import.meta.url)" : 'require';
   const files = Object.keys(CHUNKS).map((name) => `    case ${JSON.stringify(name)}: return ${requireChunk}(${JSON.stringify(`./${dir}/${name}.cjs`)});`);
-  const cases = [...modules].sort().map((path) => {
-    if (!path.startsWith('src/')) throw new Error(`a chunk imports ${path}, outside src/`);
-    return `    case ${JSON.stringify(path)}: return require(${JSON.stringify(`./${path.slice(4).replace(/\.ts$/, '.js')}`)});`;
-  });
+  const sorted = [...modules].sort();
+  for (const path of sorted) if (!path.startsWith('src/')) throw new Error(`a chunk imports ${path}, outside src/`);
+  const local = (path) => `core_${path.slice(4, -3).replace(/\W/g, '_')}`;
+  const imports = sorted.map((path) => `import * as ${local(path)} from ${JSON.stringify(`./${path.slice(4).replace(/\.ts$/, '.js')}`)};`);
+  const cases = sorted.map((path) => `    case ${JSON.stringify(path)}: return ${local(path)};`);
   return `
+${imports.join('\n')}
 const linked: Record<string, any> = Object.create(null);
 /** A chunk's exports, the chunk file loaded and linked to this core at first use. */
 function chunk(name: string): any {
