@@ -22,8 +22,9 @@ export const CHUNKS = {
   prometheus: ['prometheusFromEnv'],
   otlp: ['otlpFromEnv', 'otlpSink'],
   log: ['logSink'],
-  threads: ['threadForwarder'],
-  cluster: ['clusterForwarder'],
+  threads: ['threadForwarder', 'threadReceiver'],
+  cluster: ['clusterForwarder', 'clusterReceiver'],
+  story: ['startStory'],
 };
 
 const CHUNK_OF = new Map(Object.entries(CHUNKS).flatMap(([chunk, names]) => names.map((name) => [name, chunk])));

@@ -41,7 +41,7 @@ const chunksIn = (stderr: string, who: 'MAIN' | 'WORKER' | 'THREAD'): string[] =
 };
 
 test('the build ships one chunk per area beside the onload core', () => {
-  assert.deepEqual(CHUNKS, ['cluster.cjs', 'csm.cjs', 'http-monitor.cjs', 'http-server.cjs', 'log.cjs', 'otlp.cjs', 'prometheus.cjs', 'statsd.cjs', 'telemetry.cjs', 'threads.cjs']);
+  assert.deepEqual(CHUNKS, ['cluster.cjs', 'csm.cjs', 'http-monitor.cjs', 'http-server.cjs', 'log.cjs', 'otlp.cjs', 'prometheus.cjs', 'statsd.cjs', 'story.cjs', 'telemetry.cjs', 'threads.cjs']);
 });
 
 for (const [format, flag, core] of [['ESM', '--import', CORE_ESM], ['CommonJS', '--require', CORE_CJS]] as const) {
@@ -94,6 +94,7 @@ if (cluster.isWorker) {
         AWS_CSM_ENABLED: 'true',
         HMETRICS_HTTP_CLIENT: '1',
         HMETRICS_HTTP_SERVER: '1',
+        HMETRICS_VERBOSE: '1',
       },
     });
     assert.equal(run.code, 0, run.stderr);
@@ -103,6 +104,10 @@ if (cluster.isWorker) {
     assert.deepEqual([...new Set([...main, ...worker, ...thread])].sort(), CHUNKS, 'each chunk loaded in one of the processes');
     assert.ok(worker.includes('cluster.cjs'), 'a cluster worker forwards through its chunk');
     assert.ok(thread.includes('threads.cjs'), 'a thread forwards through its chunk');
+    // The reporting process receives through the same chunks, loaded once a thread or a worker exists.
+    assert.ok(main.includes('threads.cjs'), 'the main thread receives its thread through the threads chunk');
+    assert.ok(main.includes('cluster.cjs'), 'the primary receives its worker through the cluster chunk');
+    assert.ok(main.includes('story.cjs'), 'the verbose start story is a chunk of its own');
     // The telemetry chunk's increment reached the core's report loop and its log sink chunk.
     assert.match(run.stdout, /chunks\.main/);
     assert.doesNotMatch(run.stderr, /does not hold|Cannot find module/);

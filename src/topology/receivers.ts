@@ -1,10 +1,10 @@
-import { builtin } from '../lazy.js';
+import { builtin, lazy } from '../lazy.js';
 import { debug } from '../util/debug.js';
 import { shared } from '../util/global-state.js';
 import type { Aggregator } from '../metrics/aggregator.js';
-import { ClusterReceiver } from './cluster-receiver.js';
+import type { ClusterReceiver } from './cluster-receiver.js';
 import { PRIMARY_ENV } from './role.js';
-import { ThreadReceiver } from './thread-receiver.js';
+import type { ThreadReceiver } from './thread-receiver.js';
 import { builtinLoaded, threadsPossible } from './threads.js';
 import { processEnv } from '../config/read.js';
 
@@ -49,10 +49,12 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
     // The thread receiver (a BroadcastChannel, which loads node:worker_threads) only once a
     // thread can exist: now if the module is loaded, else when the app creates its first
     // Worker ('worker' is emitted before the thread runs any code, so its first word is heard).
+    // Both receivers' code loads with them (src/lazy.ts): a dyno without threads or workers
+    // never compiles it.
     const attachThreads = (): void => {
       if (receivers.threads !== undefined) return;
       try {
-        receivers.threads = new ThreadReceiver(aggregator);
+        receivers.threads = new (lazy.threadReceiver().ThreadReceiver)(aggregator);
       } catch (error) {
         debug(`thread figures will not be merged: ${(error as Error).message}`);
       }
@@ -63,7 +65,7 @@ export function attachReceivers(aggregator: Aggregator, interval: number): void 
     let cluster: ClusterReceiver | undefined;
     const attachCluster = (): void => {
       if (primary && cluster === undefined && appLoadedCluster()) {
-        cluster = new ClusterReceiver(aggregator, builtin('node:cluster'), 3 * interval);
+        cluster = new (lazy.clusterReceiver().ClusterReceiver)(aggregator, builtin('node:cluster'), 3 * interval);
         receivers.cluster = cluster;
       }
     };
