@@ -40,12 +40,3 @@ export const lazy = {
 
 /** The name of a lazily loaded module. */
 export type LazyName = keyof typeof lazy;
-
-/**
- * A Node built-in, loaded at first use. `process.getBuiltinModule` (Node >= 20.16) rather than
- * an import: in the ESM bundle a static import of a built-in is hoisted to the top of the one
- * file, so every process would load it at startup.
- */
-export function builtin<const Id extends 'node:cluster' | 'node:worker_threads'>(id: Id): Id extends 'node:cluster' ? typeof import('node:cluster').default : typeof import('node:worker_threads') {
-  return process.getBuiltinModule(id) as never;
-}

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from './helpers/child.js';
-import { builtin, lazy } from '../src/lazy.js';
+import { lazy } from '../src/lazy.js';
+import { builtin } from '../src/util/builtin.js';
 
 // Every lazily loaded module goes through src/lazy.ts. A wrong path there used to fail only at
 // run time, where onload's area starter swallowed the error and the feature stayed off.

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { ContainerMetric, NodeMemoryMetric } from '../metrics/names.js';
 import { readMaxFds, readOpenFds, releaseFdCount } from '../prometheus/process-files.js';

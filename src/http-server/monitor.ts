@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';
 import { HttpServerMetric } from '../metrics/names.js';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { formatValue, type Family } from './family.js';
 
 /** The content type of the Prometheus text format 0.0.4. */

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { gcSource } from '../runtime/gc-source.js';
 import { label, pushHistogram, type FamilyList } from './family.js';
 

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { label, type FamilyList, type Sample } from './family.js';
 import { EventLoopLag } from './event-loop-lag.js';
 import { GcDurations } from './gc-durations.js';

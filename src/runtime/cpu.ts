@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric } from '../metrics/names.js';
 import type { RuntimeCollector } from './collector.js';

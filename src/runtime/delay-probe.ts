@@ -1,4 +1,5 @@
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import type { EventLoopUtilization, IntervalHistogram } from 'node:perf_hooks';
+import { builtin } from '../util/builtin.js';
 import { shared } from '../util/global-state.js';
 import { DelayWindow } from './delay-window.js';
 import { IdleWatch } from './idle-watch.js';
@@ -214,7 +215,7 @@ export class DelayProbe {
   }
 
   #start(resolution: number): void {
-    const histogram = monitorEventLoopDelay({ resolution });
+    const histogram = builtin('node:perf_hooks').monitorEventLoopDelay({ resolution });
     histogram.enable();
     this.#histogram = histogram;
     this.#period = resolution;

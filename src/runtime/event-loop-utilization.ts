@@ -1,4 +1,4 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { RuntimeCollector } from './collector.js';

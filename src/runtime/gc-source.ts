@@ -1,4 +1,4 @@
-import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import type { PerformanceEntry } from 'node:perf_hooks';
 import { shared } from '../util/global-state.js';
 
 /** A `gc` entry; `detail.kind` is the perf_hooks GC kind (Node ≥ 16). */
@@ -19,7 +19,7 @@ export const YOUNG_KINDS: ReadonlySet<number> = new Set([1, 2]);
  * every listener too, so a reader that flushes before reading loses nothing and steals nothing.
  */
 export class GcSource {
-  #observer: PerformanceObserver | undefined;
+  #observer: InstanceType<typeof PerformanceObserver> | undefined;
   readonly #listeners = new Set<GcListener>();
   /** Since the observer started; never reset by a reader. */
   readonly totals = { young: 0, old: 0, youngPauseMs: 0, oldPauseMs: 0 };

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { RuntimeMetric, SemconvAttribute, SemconvMetric } from '../metrics/names.js';
 import type { Tags } from '../metrics/series.js';

@@ -1,5 +1,4 @@
-import { createHook } from 'node:async_hooks';
-import { performance } from 'node:perf_hooks';
+import { builtin } from '../util/builtin.js';
 
 /**
  * Callbacks closer than this are one run: the loop went from one to the next without waiting
@@ -36,7 +35,7 @@ export interface IdleWatchLimits {
 export class IdleWatch {
   readonly #limits: IdleWatchLimits;
   readonly #onBusy: () => void;
-  readonly #hook = createHook({ before: () => this.#before(), after: () => this.#after() });
+  readonly #hook = builtin('node:async_hooks').createHook({ before: () => this.#before(), after: () => this.#after() });
   #enabled = false;
   /** Nesting of before/after (a callback that runs another in its own scope). */
   #depth = 0;

@@ -1,4 +1,5 @@
-import { builtin, lazy } from '../lazy.js';
+import { lazy } from '../lazy.js';
+import { builtin } from '../util/builtin.js';
 import { debug } from '../util/debug.js';
 import { shared } from '../util/global-state.js';
 import type { Aggregator } from '../metrics/aggregator.js';

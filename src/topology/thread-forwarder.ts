@@ -1,4 +1,4 @@
-import { builtin } from '../lazy.js';
+import { builtin } from '../util/builtin.js';
 import { isMainThread } from './threads.js';
 import { shared } from '../util/global-state.js';
 import { processAggregator, type Aggregator } from '../metrics/aggregator.js';

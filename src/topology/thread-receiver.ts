@@ -1,5 +1,5 @@
 import type { BroadcastChannel, MessagePort } from 'node:worker_threads';
-import { builtin } from '../lazy.js';
+import { builtin } from '../util/builtin.js';
 import type { Aggregator } from '../metrics/aggregator.js';
 import { ThreadMetric } from '../metrics/names.js';
 import { THREAD_CHANNEL, type ThreadMessage } from './thread-forwarder.js';

@@ -1,4 +1,4 @@
-import { builtin } from '../lazy.js';
+import { builtin } from '../util/builtin.js';
 
 // node:worker_threads costs ~20 internal modules, ~0.7 ms CPU and 0.4 MB at startup
 // (bench/startup.bench.ts). A process only has threads if something loaded it: `Worker` is
