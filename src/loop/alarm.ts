@@ -1,3 +1,5 @@
+import type { StopSignal } from '../util/stop.js';
+
 /**
  * The report loop's sleep between intervals: one abort listener for the loop's whole life and
  * one unref'd timer per wait. util/time.ts's `sleep()` adds and removes an EventTarget listener
@@ -6,11 +8,11 @@
  * signal aborts (also when it already has).
  */
 export class Alarm {
-  readonly #signal: AbortSignal;
+  readonly #signal: StopSignal;
   #timer: NodeJS.Timeout | undefined;
   #resolve: (() => void) | undefined;
 
-  constructor(signal: AbortSignal) {
+  constructor(signal: StopSignal) {
     this.#signal = signal;
     signal.addEventListener('abort', this.#ring, { once: true });
   }

@@ -8,6 +8,7 @@ import type { RuntimeCollector } from '../runtime/collector.js';
 import type { Sink } from '../sinks/sink.js';
 import { withTimeout } from '../util/time.js';
 import { Alarm } from './alarm.js';
+import { anyStop, Stop, type StopSignal } from '../util/stop.js';
 
 /** The error handler of `report()`; see `ErrHandler` in report.ts. */
 type Handler = (err: Error) => unknown;
@@ -53,7 +54,7 @@ export class Outlet {
    * Adds an interval's snapshot to what this sink owes and starts delivering it all, unless a
    * delivery is still in flight: then it waits for the next interval, nothing lost.
    */
-  offer(snapshot: Snapshot, signal: AbortSignal, timeout: number, onFailure: (err: Error) => void): void {
+  offer(snapshot: Snapshot, signal: StopSignal, timeout: number, onFailure: (err: Error) => void): void {
     this.carry.add(snapshot);
     if (this.#inFlight) return;
     const attempt = this.deliver(signal, timeout, onFailure);
@@ -64,7 +65,7 @@ export class Outlet {
   }
 
   /** Delivers everything owed; on failure it goes back into `carry` for the next try. Never rejects. */
-  async deliver(signal: AbortSignal, timeout: number, onFailure: (err: Error) => void): Promise<void> {
+  async deliver(signal: StopSignal, timeout: number, onFailure: (err: Error) => void): Promise<void> {
     const payload = this.carry.take();
     const started = performance.now();
     try {
@@ -96,8 +97,8 @@ export class ReportLoop {
   readonly #sampler: RuntimeCollector | undefined;
   #handlerQueue: Promise<void> = Promise.resolve();
   #verdict: Error | undefined;
-  readonly #halt = new AbortController();
-  #stop: AbortSignal = new AbortController().signal;
+  readonly #halt = new Stop();
+  #stop: StopSignal = new Stop();
 
   constructor(outlets: readonly Outlet[], handler: Handler | undefined, settings: LoopSettings, sampler: RuntimeCollector | undefined) {
     this.#outlets = outlets;
@@ -107,13 +108,13 @@ export class ReportLoop {
   }
 
   /** Resolves after the final delivery; rejects with the error handler's verdict when it stopped the loop. */
-  async run(signal: AbortSignal | undefined): Promise<void> {
+  async run(signal: StopSignal | undefined): Promise<void> {
     const { interval, timeout, flushTimeout, aggregator, now } = this.#settings;
     const stop = signal ?? this.#stop;
     this.#stop = stop;
-    const wake = AbortSignal.any([stop, this.#halt.signal]);
+    const { stop: wake, release } = anyStop([stop, this.#halt]);
     const alarm = new Alarm(wake);
-    const cut = new AbortController(); // cuts the delivery in flight at an abort
+    const cut = new Stop(); // cuts the delivery in flight at an abort
     let stoppedAt = 0;
     let hold: NodeJS.Timeout | undefined;
     const onStop = (): void => {
@@ -152,13 +153,14 @@ export class ReportLoop {
       await this.#final(stoppedAt, lastFull, cut.signal);
     } finally {
       alarm.close();
+      release();
       stop.removeEventListener('abort', onStop);
       clearTimeout(hold);
       this.#sampler?.disable();
     }
   }
 
-  async #final(stoppedAt: number, lastFull: ReadonlyMap<string, GaugePoint> | undefined, cut: AbortSignal): Promise<void> {
+  async #final(stoppedAt: number, lastFull: ReadonlyMap<string, GaugePoint> | undefined, cut: StopSignal): Promise<void> {
     const { flushTimeout, aggregator, now } = this.#settings;
     const inFlight = this.#outlets.map((outlet) => outlet.inFlight).filter((p) => p !== undefined);
     // A sink that honours the cut settles soon after it (its data goes back into its carry, and
@@ -176,7 +178,7 @@ export class ReportLoop {
     const last = settleShortPayload(aggregator.swap(), lastFull);
     // Never less than half: the in-flight delivery was cut at the other half.
     const budget = Math.max(flushTimeout - (now() - stoppedAt), Math.ceil(flushTimeout / 2));
-    const deadline = new AbortController();
+    const deadline = new Stop();
     const timer = setTimeout(() => deadline.abort(), budget);
     timer.unref();
     try {
@@ -215,7 +217,7 @@ export class ReportLoop {
   }
 }
 
-function aborted(signal: AbortSignal): Promise<void> {
+function aborted(signal: StopSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

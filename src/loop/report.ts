@@ -14,6 +14,7 @@ import { attachReceivers, collectThreadsNow } from '../topology/receivers.js';
 import { isMainThread } from '../topology/threads.js';
 import { checkDuration } from '../config/check-duration.js';
 import { describeValue } from '../util/check.js';
+import { Stop, type StopSignal } from '../util/stop.js';
 
 /**
  * Called with each delivery error, one call at a time. Return (or resolve to) an Error to stop
@@ -69,8 +70,21 @@ export interface ReportOptions {
  *   console.error(err.message); // keep going
  * }).catch((err) => console.error('metrics stopped', err));
  */
-export async function report(
+export function report(
   signal: AbortSignal | undefined,
+  endpoint: string | undefined,
+  errHandler?: ErrHandler | null,
+  options: ReportOptions = {},
+): Promise<void> {
+  return reportUntil(signal, endpoint, errHandler, options);
+}
+
+/**
+ * `report()` for hmetrics' own callers (onload's supervisor), whose stop is a light `Stop`
+ * (util/stop.ts) rather than an AbortSignal; the same checks and the same loop.
+ */
+export async function reportUntil(
+  signal: StopSignal | undefined,
   endpoint: string | undefined,
   errHandler?: ErrHandler | null,
   options: ReportOptions = {},
@@ -122,7 +136,7 @@ export async function report(
  * promise never settles would otherwise hold `report()` pending for ever. The loop's ref'd hold
  * timer (longer than `flushTimeout`) keeps the process alive until then, so this one is unref'd.
  */
-function settledAfterAbort(loop: Promise<void>, signal: AbortSignal | undefined, flushTimeout: number): Promise<void> {
+function settledAfterAbort(loop: Promise<void>, signal: StopSignal | undefined, flushTimeout: number): Promise<void> {
   if (!signal) return loop;
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
@@ -146,7 +160,7 @@ type Settings = Required<Omit<ReportOptions, 'runtime' | 'httpServer'>> & { runt
 
 /** JavaScript callers get a clear error for a wrong argument, not a TypeError from deep inside. */
 function checkArguments(signal: unknown, errHandler: unknown, options: unknown): void {
-  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal) && !(signal instanceof Stop)) {
     throw new InvalidOption(`Expected \`signal\` to be an AbortSignal or undefined, got ${describeValue(signal)}`);
   }
   if (errHandler !== undefined && errHandler !== null && typeof errHandler !== 'function') {

@@ -7,6 +7,7 @@ import { Outlet, ReportLoop } from '../loop/report-loop.js';
 import type { ErrHandler, ReportOptions } from '../loop/report.js';
 import { createRuntimeSampler } from '../runtime/sampler.js';
 import { OtlpSink } from './sink.js';
+import type { StopSignal } from '../util/stop.js';
 
 /** One runtime-only OTLP loop per process, across package copies. */
 const state = shared('otlp.runtime-loop', () => ({ running: false }));
@@ -23,7 +24,7 @@ const state = shared('otlp.runtime-loop', () => ({ running: false }));
  * Resolves after the final flush when `signal` aborts; rejects with what the error handler returns.
  */
 export async function runtimeExportLoop(
-  signal: AbortSignal | undefined,
+  signal: StopSignal | undefined,
   endpoint: string | undefined,
   errHandler?: ErrHandler | null,
   options: ReportOptions = {},

@@ -5,6 +5,7 @@ import { foldedTags, TAGS_HEADER } from './folded-tags.js';
 import { HttpPoster } from '../transport/http.js';
 import { rfc3339 } from './rfc3339.js';
 import type { Sink, SinkOptions } from './sink.js';
+import type { StopSignal } from '../util/stop.js';
 
 /**
  * Heroku's language-metrics endpoint: one JSON POST per interval,
@@ -30,7 +31,7 @@ export class HerokuSink implements Sink {
     return this.#poster.label;
   }
 
-  async deliver(snapshot: Snapshot, signal: AbortSignal): Promise<void> {
+  async deliver(snapshot: Snapshot, signal: StopSignal): Promise<void> {
     const flat = flatten(snapshot, this.#options.percentiles);
     const body = JSON.stringify(this.#tagsWanted ? { ...flat, tags: foldedTags(snapshot) } : flat);
     const response = await this.#poster.post(this.#path, body, {

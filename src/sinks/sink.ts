@@ -1,4 +1,5 @@
 import type { Snapshot } from '../metrics/snapshot.js';
+import type { StopSignal } from '../util/stop.js';
 
 /**
  * A wire format behind one small interface. The report loop hands every sink the same
@@ -11,7 +12,7 @@ export interface Sink {
    * Delivers one snapshot. Resolves when the endpoint accepted it; rejects with a
    * `DeliveryFailed` (or another `HmetricsError`) otherwise. `signal` aborts it early.
    */
-  deliver(snapshot: Snapshot, signal: AbortSignal): Promise<void>;
+  deliver(snapshot: Snapshot, signal: StopSignal): Promise<void>;
   /** Releases sockets and timers. Idempotent. */
   close(): void;
 }

@@ -1,7 +1,8 @@
 import { lazy } from '../lazy.js';
 import { debug } from '../util/debug.js';
 import { backoffDelay as delayOf, POLICIES } from '../delivery/backoff.js';
-import type { report as reportFunction, ReportOptions } from '../loop/report.js';
+import type { reportUntil, ReportOptions } from '../loop/report.js';
+import { Stop } from '../util/stop.js';
 
 // The loop's modules load at the loop's first turn, not at import (startup cost of onload).
 const loadReport = (): typeof import('../loop/report.js') => lazy.report();
@@ -24,8 +25,8 @@ export interface Supervisor {
 export interface SuperviseOptions {
   readonly interval: number;
   readonly now?: () => number;
-  /** The loop to supervise; tests substitute their own. @default report */
-  readonly run?: typeof reportFunction;
+  /** The loop to supervise; tests substitute their own. @default reportUntil (report() with a light Stop) */
+  readonly run?: typeof reportUntil;
   /** The start story has told why the endpoint is refused already: a fatal stop says nothing more. @default false */
   readonly fatalTold?: boolean;
   /** More options for each run (the OTLP export's timeout and `otlp`). @default {} */
@@ -44,7 +45,7 @@ export interface SuperviseOptions {
 export function supervise(endpoint: string, options: SuperviseOptions): Supervisor {
   const now = options.now ?? (() => Date.now());
   let run = options.run;
-  const controller = new AbortController();
+  const controller = new Stop();
   let attempt = 0;
   let current: Promise<void> = Promise.resolve();
   let wake: (() => void) | undefined;
@@ -70,7 +71,7 @@ export function supervise(endpoint: string, options: SuperviseOptions): Supervis
       const timer = setTimeout(resolve, 0).unref();
       wake = () => { clearTimeout(timer); resolve(); };
     });
-    run ??= loadReport().report;
+    run ??= loadReport().reportUntil;
     do {
       const started = now();
       // The handler returns nothing: a delivery failure is not a reason to restart, the

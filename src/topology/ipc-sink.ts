@@ -2,6 +2,7 @@ import type { Snapshot } from '../metrics/snapshot.js';
 import type { Sink } from '../sinks/sink.js';
 import { CLUSTER_TAG, type ClusterMessage } from './cluster-receiver.js';
 import { encodeSnapshot } from './wire.js';
+import type { StopSignal } from '../util/stop.js';
 
 /**
  * A cluster worker's outlet: each snapshot goes to the primary over IPC (`process.send`, a
@@ -13,7 +14,7 @@ export class IpcSink implements Sink {
   /** Set when the worker stops: the deliveries from now on are its last. */
   final = false;
 
-  deliver(snapshot: Snapshot, signal: AbortSignal): Promise<void> {
+  deliver(snapshot: Snapshot, signal: StopSignal): Promise<void> {
     // No channel (the primary is gone): nobody to send to, and nothing to keep for later.
     if (!process.connected || typeof process.send !== 'function') return Promise.resolve();
     const message: ClusterMessage = { tag: CLUSTER_TAG, pid: process.pid, snapshot: encodeSnapshot(snapshot), ...(this.final ? { final: true } : {}) };

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { DeliveryFailed } from '../util/errors.js';
 import { redactEndpoint, scrubSecrets } from '../util/redact.js';
 import { ResponseReader, type ResponseHeaders } from './http-response.js';
+import type { StopSignal } from '../util/stop.js';
 
 /** The answer of a POST: status, headers and (at most `maxBody` bytes of) body. */
 export interface PostResponse {
@@ -17,7 +18,7 @@ export interface PostOptions {
   readonly headers: Record<string, string>;
   /** Whole-request timeout, ms (both attempts when a reused connection is retried). */
   readonly timeout: number;
-  readonly signal: AbortSignal;
+  readonly signal: StopSignal;
   /** Bytes of response body kept; up to 16 MiB more are read and dropped. @default 65536 */
   readonly maxBody?: number;
 }
@@ -93,7 +94,7 @@ export class HttpPoster {
    * loop passes one signal for its whole life, and one listener on it replaces an EventTarget
    * listener added and removed per delivery (~50 µs cold per interval, bench/idle.bench.ts).
    */
-  #signal: AbortSignal | undefined;
+  #signal: StopSignal | undefined;
   readonly #cuts = new Set<() => void>();
   readonly #onSignalAbort = (): void => {
     for (const cut of [...this.#cuts]) cut();
@@ -271,7 +272,7 @@ export class HttpPoster {
    * listened to (the loop's, every interval) costs a Set entry; another one gets a listener of
    * its own, and becomes the one listened to once no exchange waits on the previous one.
    */
-  #listen(signal: AbortSignal, cut: () => void): () => void {
+  #listen(signal: StopSignal, cut: () => void): () => void {
     if (signal !== this.#signal && this.#cuts.size === 0) {
       this.#signal?.removeEventListener('abort', this.#onSignalAbort);
       this.#signal = signal;

@@ -1,9 +1,11 @@
+import type { StopSignal } from './stop.js';
+
 /**
  * Resolves true after `ms`, or false as soon as `signal` aborts (at once if it already has).
  * The timer is unref'd and the abort listener removed either way: waiting never holds the process
  * open and never leaks a listener on a long-lived signal.
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+export function sleep(ms: number, signal?: StopSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = (): void => {
