@@ -12,7 +12,13 @@
  * Variants rotated every round; medians with the interquartile range; ratios against the
  * group's prom-client row.
  *
- *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--only dyno] [--tarball a.tgz] [--before b.tgz]
+ *   npm run build && node dist/bench/startup.bench.js [--rounds 30] [--only dyno] [--tarball a.tgz] [--before b.tgz] [--instructions]
+ *
+ * `--instructions` counts instead, under valgrind's callgrind, the instructions each process
+ * executes (all threads, less V8's random hash-seed search): they repeat to about ±0.5 M where
+ * CPU time on a shared machine moves by ±0.5 ms (≈ 3 M instructions) even over 40 rounds.
+ * Instructions are not time (a cache miss counts one), so the CPU-time run stays the measure;
+ * this one says which way a small change went. `--rounds` defaults to 1 there.
  *
  * `--only <text>` keeps the rows whose label contains the text (and each group's bare and
  * prom-client rows). `--before` adds each onload case run on a second tarball (an earlier
@@ -29,8 +35,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { argument, installedProject, median, quartiles, rotated } from './helpers/installed.js';
+import { countStartupInstructions, hasCallgrind } from './callgrind.js';
 
-const ROUNDS = Number(argument('--rounds') ?? 30);
+const INSTRUCTIONS = process.argv.includes('--instructions');
+const ROUNDS = Number(argument('--rounds') ?? (INSTRUCTIONS ? 1 : 30));
+if (INSTRUCTIONS && !hasCallgrind()) {
+  console.log('valgrind is not installed: --instructions skipped (apt-get install valgrind).');
+  process.exit(0);
+}
 
 const MEASURE = `process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('\\nM=' + (c.user + c.system) + ',' + process.resourceUsage().maxRSS + '\\n'); });\n`;
 const post = (url: string, body: string): string =>
@@ -122,8 +134,14 @@ function runOnce(variant: Variant): Promise<Run> {
   });
 }
 
-for (const variant of variants) await runOnce(variant); // warm the file cache
-const runs = await rotated(variants, ROUNDS, runOnce);
+/** The same process under callgrind: instructions, in millions, in the `cpu` field. */
+async function instructionsOnce(variant: Variant): Promise<Run> {
+  const count = await countStartupInstructions(variant.args, { cwd: variant.cwd ?? project.dir, env: { ...variant.env } });
+  return { cpu: count / 1e6, wall: 0, rss: 0 };
+}
+
+if (!INSTRUCTIONS) for (const variant of variants) await runOnce(variant); // warm the file cache
+const runs = await rotated(variants, ROUNDS, INSTRUCTIONS ? instructionsOnce : runOnce);
 server.close();
 project.remove();
 before?.remove();
@@ -133,7 +151,7 @@ const show = (values: number[], digits: number): string => {
   const [low, high] = quartiles(values);
   return `${median(values) >= 0 ? '+' : ''}${median(values).toFixed(digits)} (${low.toFixed(digits)}…${high.toFixed(digits)})`;
 };
-console.log(`node ${process.version}; ${ROUNDS} rounds, variants rotated; medians over each group's bare process (interquartile range)\n`);
+console.log(`node ${process.version}; ${ROUNDS} rounds, variants rotated; medians over each group's bare process (interquartile range)${INSTRUCTIONS ? '; instructions (millions) under callgrind' : ''}\n`);
 for (const group of ['node -e 1', 'CommonJS app', 'ES module app'] as const) {
   const members = variants.filter((v) => v.group === group);
   const base = members.find((v) => v.base === true)!;
@@ -143,10 +161,20 @@ for (const group of ['node -e 1', 'CommonJS app', 'ES module app'] as const) {
     const middle = median(bare.map((run) => run[key]));
     return at(v).map((run) => run[key] - middle);
   };
+  const peerCpu = median(added(peer, 'cpu'));
+  if (INSTRUCTIONS) {
+    console.log(`${group}: ${base.label} ${median(bare.map((r) => r.cpu)).toFixed(1)} M instructions\n`);
+    console.log('| case | added instructions (M) | vs prom-client |');
+    console.log('|---|---|---|');
+    for (const v of members) {
+      if (v !== base) console.log(`| ${v.label} | ${show(added(v, 'cpu'), 1)} | ${(median(added(v, 'cpu')) / peerCpu).toFixed(2)}× |`);
+    }
+    console.log('');
+    continue;
+  }
   console.log(`${group}: ${base.label} ${median(bare.map((r) => r.cpu)).toFixed(1)} ms CPU, ${median(bare.map((r) => r.wall)).toFixed(1)} ms wall, ${median(bare.map((r) => r.rss)).toFixed(1)} MB peak RSS\n`);
   console.log('| case | added CPU (ms) | added wall (ms) | added peak RSS (MB) | CPU vs prom-client | wall vs prom-client |');
   console.log('|---|---|---|---|---|---|');
-  const peerCpu = median(added(peer, 'cpu'));
   const peerWall = median(added(peer, 'wall'));
   for (const v of members) {
     if (v === base) continue;

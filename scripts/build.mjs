@@ -160,6 +160,12 @@ const [esmCore, cjsCore] = await Promise.all([
   build({ ...common, entryPoints: { index: 'src/index.ts' }, format: 'cjs', outdir: 'dist/bundle', outExtension: { '.js': '.cjs' }, plugins: [lazyTable('cjs'), lazyBuiltins('cjs')] }),
   build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, format: 'esm', outdir: 'dist/bundle', outExtension: { '.js': '.mjs' }, plugins: [lazyTable('esm'), lazyBuiltins('esm')] }),
 ]);
+// The ESM core compiles a chunk with a require that answers Node built-ins only (chunks.mjs).
+for (const file of readdirSync(`${root}dist/bundle/${CHUNK_DIR}`).filter((name) => name.endsWith('.cjs'))) {
+  for (const [, id] of readFileSync(`${root}dist/bundle/${CHUNK_DIR}/${file}`, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
+    if (!id.startsWith('node:') && !id.startsWith('hmetrics-core:')) throw new Error(`${CHUNK_DIR}/${file} requires ${id}: a chunk may require only Node built-ins and core modules`);
+  }
+}
 for (const file of ['onload.mjs', 'onload.cjs']) {
   // A lazy require() left in the core makes esbuild wrap that module and everything it imports.
   if (readFileSync(`${root}dist/bundle/${file}`, 'utf8').includes('__esm(')) {

@@ -16,11 +16,32 @@ const CORE_ESM = pathToFileURL(`${PACKAGE_ROOT}dist/bundle/onload.mjs`).href;
 const CORE_CJS = `${PACKAGE_ROOT}dist/bundle/onload.cjs`;
 const CHUNKS = readdirSync(`${PACKAGE_ROOT}dist/bundle/onload-chunks`).filter((file) => file.endsWith('.cjs')).sort();
 
-/** Prints, at exit, the chunk files this process loaded (the CommonJS cache holds them in both formats). */
-const REPORT_CHUNKS = `process.on('exit', () => {
-  const loaded = Object.keys(require('node:module').createRequire(process.cwd() + '/').cache)
-    .filter((file) => file.includes('onload-chunks')).map((file) => file.split('/').pop()).sort();
-  process.stderr.write((require('node:cluster').isWorker ? 'WORKER' : 'MAIN') + '_CHUNKS=' + JSON.stringify(loaded) + '\\n');
+/**
+ * Records the chunk files a process or thread loads: the CommonJS core requires them (they are
+ * then in the require cache), the ESM core reads and compiles them itself (through
+ * `fs.readFileSync`). `loadedChunks()` lists both.
+ */
+const WATCH_CHUNKS = `const chunksRead = new Set();
+{
+  const fs = require('node:fs');
+  const read = fs.readFileSync;
+  fs.readFileSync = function (file, ...rest) {
+    const name = String(file);
+    if (name.includes('onload-chunks') && name.endsWith('.cjs')) chunksRead.add(name.split('/').pop());
+    return read.call(this, file, ...rest);
+  };
+}
+const loadedChunks = () => [...new Set([...chunksRead, ...Object.keys(require.cache)
+  .filter((file) => file.includes('onload-chunks')).map((file) => file.split('/').pop())])].sort();`;
+/**
+ * A preload (before the core) that prints, at exit, the chunk files this process loaded. Worker
+ * threads run it too; each process's main thread reports (node:worker_threads is read only
+ * then: loaded earlier, it would make onload expect threads).
+ */
+const REPORT_CHUNKS = `${WATCH_CHUNKS}
+process.on('exit', () => {
+  if (!require('node:worker_threads').isMainThread) return;
+  process.stderr.write((require('node:cluster').isWorker ? 'WORKER' : 'MAIN') + '_CHUNKS=' + JSON.stringify(loadedChunks()) + '\\n');
 });`;
 
 let dir: string;
@@ -29,6 +50,12 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hmetrics-chunks-'));
   endpoint = await HerokuEndpoint.start();
 });
+/** The chunk-reporting preload, written once into the test's folder. */
+const preload = (): string => {
+  const file = join(dir, 'report-chunks.cjs');
+  writeFileSync(file, REPORT_CHUNKS);
+  return file;
+};
 after(async () => {
   rmSync(dir, { recursive: true, force: true });
   await endpoint.close();
@@ -48,8 +75,8 @@ for (const [format, flag, core] of [['ESM', '--import', CORE_ESM], ['CommonJS', 
   test(`a dyno loads the ${format} core and no chunk, and delivers`, async () => {
     const before = endpoint.payloads.length;
     const script = join(dir, `dyno-${format}.cjs`);
-    writeFileSync(script, `${REPORT_CHUNKS}\nsetTimeout(() => {}, 50);\n`);
-    const run = await runNode({ args: [flag, core, script], env: { HEROKU_METRICS_URL: endpoint.url() } });
+    writeFileSync(script, 'setTimeout(() => {}, 50);\n');
+    const run = await runNode({ args: ['--require', preload(), flag, core, script], env: { HEROKU_METRICS_URL: endpoint.url() } });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(chunksIn(run.stderr, 'MAIN'), []);
     assert.equal(endpoint.payloads.length, before + 1, 'the final payload arrived');
@@ -59,7 +86,7 @@ for (const [format, flag, core] of [['ESM', '--import', CORE_ESM], ['CommonJS', 
   test(`every area loads its own chunk, linked to the ${format} core`, async () => {
     const loadCore = format === 'ESM' ? `import(${JSON.stringify(core)})` : `Promise.resolve(require(${JSON.stringify(core)}))`;
     const script = join(dir, `areas-${format}.cjs`);
-    writeFileSync(script, `${REPORT_CHUNKS}
+    writeFileSync(script, `
 const cluster = require('node:cluster');
 const { increment } = require(${JSON.stringify(CORE_CJS)});
 if (cluster.isWorker) {
@@ -69,10 +96,10 @@ if (cluster.isWorker) {
   increment('chunks.main');
   const { Worker } = require('node:worker_threads');
   // A thread loads its own copy of the core (Node 20 runs no --import preload in threads) and
-  // reports the chunks that copy loaded: its module cache is its own.
-  const thread = new Worker(\`(${loadCore}).then(() => setTimeout(() => {
-    require('node:worker_threads').parentPort.postMessage(Object.keys(require('node:module').createRequire(process.cwd() + '/').cache)
-      .filter((file) => file.includes('onload-chunks')).map((file) => file.split('/').pop()).sort());
+  // reports the chunks that copy read: its fs module is its own.
+  const thread = new Worker(\`${WATCH_CHUNKS}
+(${loadCore}).then(() => setTimeout(() => {
+    require('node:worker_threads').parentPort.postMessage(loadedChunks());
   }, 20))\`, { eval: true });
   thread.on('message', (loaded) => process.stderr.write('THREAD_CHUNKS=' + JSON.stringify(loaded) + '\\n'));
   thread.on('exit', () => {
@@ -82,7 +109,7 @@ if (cluster.isWorker) {
 `);
     const refused = `http://127.0.0.1:${await refusedPort()}`;
     const run = await runNode({
-      args: [flag, core, script],
+      args: ['--require', preload(), flag, core, script],
       limitMs: 20_000,
       env: {
         HMETRICS_URL: 'log:',
