@@ -1,5 +1,6 @@
 /** `hmetrics/onload` with the OpenTelemetry variables, in child processes, against a loopback OTLP receiver. */
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { runNode } from './helpers/child.js';
 import { HerokuEndpoint } from './helpers/heroku-endpoint.js';
@@ -104,6 +105,17 @@ describe('onload with OTEL_* variables', () => {
     assert.equal(result.stdout, 'ok\n');
     assert.match(result.stderr, /OTEL_METRIC_EXPORT_INTERVAL="often" ignored: not a positive integer of milliseconds; using 60000 ms \(the default\)/);
     assert.match(result.stderr, /OTEL_EXPORTER_OTLP_COMPRESSION must be gzip or none, got "zip"; sending uncompressed/);
+  });
+
+  test('a short job exports once at exit without loading node:os (its host name read from /proc on Linux)', { skip: process.platform !== 'linux' && 'host name from /proc is Linux only' }, async () => {
+    const result = await runNode({
+      args: [...ONLOAD, '-e', "process.on('exit', () => console.log(process.moduleLoadList.includes('NativeModule os') ? 'node:os loaded' : 'node:os not loaded'))"],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    assert.equal(result.code, 0);
+    assert.equal(receiver.received.length, 1, 'one export, at exit');
+    assert.equal(resourceOf(receiver.received[0]!)['host.name'], hostname());
+    assert.equal(result.stdout, 'node:os not loaded\n');
   });
 
   test('a refused export is one verbose error that never shows the headers', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { after, before, beforeEach, mock, test } from 'node:test';
 import { Aggregator, DeliveryFailed, InvalidOption, type Snapshot } from '../src/index.js'; // the copy the code under test throws from
 import { carryOver } from './helpers/carry.js';
@@ -72,7 +73,7 @@ test('protobuf and JSON carry the same request: resource, scope, counters as mon
   assert.equal(resource['process.pid'], process.pid);
   assert.equal(resource['process.runtime.name'], 'nodejs');
   assert.equal(resource['process.runtime.version'], process.versions.node);
-  assert.equal(typeof resource['host.name'], 'string');
+  assert.equal(resource['host.name'], hostname(), 'the name os.hostname() gives, read without node:os on Linux');
   assert.match(String(resource['service.instance.id']), new RegExp(`:${process.pid}$`));
   assert.deepEqual(rm['scopeMetrics'][0].scope.name, 'hmetrics');
   assert.match(rm['scopeMetrics'][0].scope.version, /^\d+\.\d+\.\d+/);

@@ -2,7 +2,7 @@ import type { Snapshot } from '../metrics/snapshot.js';
 import type { Tags } from '../metrics/series.js';
 import { msToNs, Temporality, type Attributes, type ExportRequest, type HistogramPoint, type NumberPoint, type OtlpMetric, type TemporalityValue } from './model.js';
 import type { OtlpTemporalityPreference, ResolvedOtlpOptions } from './options.js';
-import { RUNTIME_DESCRIPTORS, SEMCONV_DESCRIPTORS, type Descriptor, type InstrumentKind } from './semconv.js';
+import { runtimeDescriptors, semconvDescriptors, type Descriptor, type InstrumentKind } from './semconv.js';
 import { toAttributes } from './attributes.js';
 import { HTTP_SERVER_DESCRIPTORS } from '../http-server/otlp-descriptors.js';
 import { OutputRuleMetric } from '../metrics/names.js';
@@ -59,7 +59,7 @@ type MutableMetric = OtlpMetric & { points: (NumberPoint | HistogramPoint)[] };
 
 /**
  * Maps one snapshot to an `ExportRequest`: hmetrics' runtime names to OpenTelemetry's
- * (`RUNTIME_DESCRIPTORS`), the sampler's semantic-convention series as they are, pushed
+ * (`runtimeDescriptors()`), the sampler's semantic-convention series as they are, pushed
  * counters to monotonic sums, gauges to gauges, timers to histograms, sets to gauges of their
  * distinct count, tags `k:v` to attributes. Reads `state` but changes it only in `commit()`,
  * so an export that fails (and comes back merged into the next snapshot) is not counted twice.
@@ -275,8 +275,9 @@ function describe(name: string, instrument: 'counter' | 'gauge' | 'histogram', u
   let descriptor = cache.get(name);
   if (descriptor === undefined) {
     if (cache.size >= MAX_CACHED_DESCRIPTORS) forgetDescriptors();
-    const runtime = RUNTIME_DESCRIPTORS.has(name) ? RUNTIME_DESCRIPTORS.get(name) : HTTP_SERVER_DESCRIPTORS.get(name);
-    descriptor = runtime !== undefined ? runtime : (SEMCONV_DESCRIPTORS.get(name) ?? pushedDescriptor(name, instrument, unit));
+    const ours = runtimeDescriptors();
+    const runtime = ours.has(name) ? ours.get(name) : HTTP_SERVER_DESCRIPTORS.get(name);
+    descriptor = runtime !== undefined ? runtime : (semconvDescriptors().get(name) ?? pushedDescriptor(name, instrument, unit));
     cache.set(name, descriptor);
   }
   return descriptor ?? undefined;
@@ -296,7 +297,7 @@ function pushedDescriptor(name: string, instrument: 'counter' | 'gauge' | 'histo
     nameClashes.count++;
     return null;
   }
-  if (RUNTIME_NAMES.has(wire) && wire !== name) {
+  if (runtimeNames().has(wire) && wire !== name) {
     nameClashes.count++;
     return null;
   }
@@ -304,8 +305,11 @@ function pushedDescriptor(name: string, instrument: 'counter' | 'gauge' | 'histo
   return { name: wire, unit, description: '', instrument };
 }
 
-/** The OTLP names hmetrics' own descriptors use: a pushed name may not map onto one. */
-const RUNTIME_NAMES = new Set<string>([...RUNTIME_DESCRIPTORS.values(), ...SEMCONV_DESCRIPTORS.values()].flatMap((d) => (d ? [d.name] : [])));
+let ownNames: ReadonlySet<string> | undefined;
+/** The OTLP names hmetrics' own descriptors use: a pushed name may not map onto one (made at the first pushed name). */
+function runtimeNames(): ReadonlySet<string> {
+  return (ownNames ??= new Set<string>([...runtimeDescriptors().values(), ...semconvDescriptors().values()].flatMap((d) => (d ? [d.name] : []))));
+}
 
 /** The temporality an instrument gets under a preference (the OTLP exporter spec's table). */
 export function temporalityOf(instrument: InstrumentKind, preference: OtlpTemporalityPreference): TemporalityValue {

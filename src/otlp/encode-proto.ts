@@ -61,31 +61,35 @@ export function encodeProto(request: ExportRequest): Uint8Array {
   return w.finish();
 }
 
-/** Name, description and unit fields of a metric, encoded once per name (bounded). */
+/**
+ * Name, description and unit fields of a metric, encoded once per name (bounded): written in
+ * place the first time, and that span kept for the next exports.
+ */
 const HEADERS = new Map<string, { description: string; unit: string; bytes: Uint8Array }>();
-function metricHeader(metric: OtlpMetric): Uint8Array {
+function writeMetricHeader(w: ProtoWriter, metric: OtlpMetric): void {
   const cached = HEADERS.get(metric.name);
-  if (cached !== undefined && cached.description === metric.description && cached.unit === metric.unit) return cached.bytes;
-  const own = new ProtoWriter(128);
-  own.tag(1, WIRE.bytes);
-  own.string(metric.name);
+  if (cached !== undefined && cached.description === metric.description && cached.unit === metric.unit) {
+    w.raw(cached.bytes);
+    return;
+  }
+  const start = w.pos;
+  w.tag(1, WIRE.bytes);
+  w.string(metric.name);
   if (metric.description !== '') {
-    own.tag(2, WIRE.bytes);
-    own.string(metric.description);
+    w.tag(2, WIRE.bytes);
+    w.string(metric.description);
   }
   if (metric.unit !== '') {
-    own.tag(3, WIRE.bytes);
-    own.string(metric.unit);
+    w.tag(3, WIRE.bytes);
+    w.string(metric.unit);
   }
-  const bytes = own.finish();
   if (HEADERS.size >= 20_000) HEADERS.clear();
-  HEADERS.set(metric.name, { description: metric.description, unit: metric.unit, bytes });
-  return bytes;
+  HEADERS.set(metric.name, { description: metric.description, unit: metric.unit, bytes: w.copy(start) });
 }
 
 function writeMetric(w: ProtoWriter, metric: OtlpMetric): void {
   const start = w.fork();
-  w.raw(metricHeader(metric));
+  writeMetricHeader(w, metric);
   if (metric.kind === 'gauge') {
     w.tag(5, WIRE.bytes);
     const gauge = w.fork();
@@ -160,24 +164,25 @@ function writeHistogramPoint(w: ProtoWriter, point: HistogramPoint): void {
 function writeAttributes(w: ProtoWriter, attributes: Attributes, field: number): void {
   if (attributes.length === 0) return;
   const cache = ATTRIBUTE_BYTES[ATTRIBUTE_SLOT[field] ?? 0]!;
-  let bytes = cache.get(attributes);
-  if (bytes === undefined) {
-    const own = new ProtoWriter(256);
-    for (const [key, value] of attributes) {
-      own.tag(field, WIRE.bytes);
-      const kv = own.fork();
-      own.tag(1, WIRE.bytes);
-      own.string(key);
-      own.tag(2, WIRE.bytes);
-      const any = own.fork();
-      writeAnyValue(own, value);
-      own.join(any);
-      own.join(kv);
-    }
-    bytes = own.finish();
-    cache.set(attributes, bytes);
+  const bytes = cache.get(attributes);
+  if (bytes !== undefined) {
+    w.raw(bytes);
+    return;
   }
-  w.raw(bytes);
+  // Written in place the first time; the span is kept for the next exports.
+  const start = w.pos;
+  for (const [key, value] of attributes) {
+    w.tag(field, WIRE.bytes);
+    const kv = w.fork();
+    w.tag(1, WIRE.bytes);
+    w.string(key);
+    w.tag(2, WIRE.bytes);
+    const any = w.fork();
+    writeAnyValue(w, value);
+    w.join(any);
+    w.join(kv);
+  }
+  cache.set(attributes, w.copy(start));
 }
 
 function writeAnyValue(w: ProtoWriter, value: AttributeValue): void {

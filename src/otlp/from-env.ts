@@ -1,5 +1,5 @@
 import { endpointFromEnv } from '../config/read.js';
-import { debug } from '../util/debug.js';
+import { debug, debugging } from '../util/debug.js';
 import { redactEndpoint } from '../util/redact.js';
 import type { ReportOptions } from '../loop/report.js';
 import { otlpConfigFromEnv } from './env-config.js';
@@ -20,17 +20,19 @@ type Supervise = (endpoint: string, options: { interval: number; reportOptions?:
  * variables start nothing (each reason is one verbose line).
  */
 export function startOtlpFromEnv(env: NodeJS.ProcessEnv, supervise: Supervise, primary: SupervisorLike | undefined): SupervisorLike | undefined {
-  const primaryEndpoint = endpointFromEnv(env);
-  if (primary && /(^|\s)otlp\+/.test(primaryEndpoint.value)) {
+  if (primary && /(^|\s)otlp\+/.test(endpointFromEnv(env).value)) {
     debug('OTEL_EXPORTER_OTLP_* ignored: HMETRICS_URL already has an otlp+ endpoint (one OTLP export per process)');
     return primary;
   }
   const config = otlpConfigFromEnv(env, debug);
   if (!config) return primary;
   const reportOptions: ReportOptions = { timeout: config.timeout, otlp: config.options };
-  const mode = primary ? 'runtime metrics, beside the report loop' : 'runtime and pushed metrics';
-  const cadence = config.interval.source === 'default' ? "OpenTelemetry's default" : config.interval.why;
-  debug(`OTLP export to ${redactEndpoint(config.endpoint)} every ${config.interval.value} ms (${cadence}; first export after one interval; ${config.options.protocol ?? 'http/protobuf'}; ${mode})`);
+  // Built only when someone reads it: redacting parses the endpoint once more.
+  if (debugging()) {
+    const mode = primary ? 'runtime metrics, beside the report loop' : 'runtime and pushed metrics';
+    const cadence = config.interval.source === 'default' ? "OpenTelemetry's default" : config.interval.why;
+    debug(`OTLP export to ${redactEndpoint(config.endpoint)} every ${config.interval.value} ms (${cadence}; first export after one interval; ${config.options.protocol ?? 'http/protobuf'}; ${mode})`);
+  }
   const otlp = supervise(config.endpoint, primary
     ? { interval: config.interval.value, reportOptions, run: runtimeExportLoop }
     : { interval: config.interval.value, reportOptions });

@@ -4,27 +4,15 @@
  *
  * A nested message reserves one byte for its length and is written in place; only a message of
  * 128 bytes or more is shifted to make room for a longer length (most data points and
- * attributes are shorter, so they never move). Strings are encoded once and kept (bounded):
- * an export repeats the same names, keys and values every interval. Measured in
- * bench/otlp.bench.ts: without these two, encoding took about 3× as long.
+ * attributes are shorter, so they never move). Strings go straight into the buffer (one
+ * `Buffer#write`, no intermediate array): what repeats every interval (a metric's name,
+ * description and unit; an attribute set) is kept encoded one level up, in encode-proto.ts.
+ * Measured in bench/otlp.bench.ts: without those caches and the in-place nesting, encoding took
+ * about 3× as long.
  */
 export const WIRE = { varint: 0, fixed64: 1, bytes: 2 } as const;
 
-/** Encoded strings kept across exports; cleared when full, so hostile names cannot grow it. */
-const STRING_CACHE = new Map<string, Uint8Array>();
-const MAX_CACHED_STRINGS = 20_000;
 const encoder = new TextEncoder();
-
-/** A string's UTF-8 bytes, from the cache when it was seen before. */
-export function utf8(value: string): Uint8Array {
-  let bytes = STRING_CACHE.get(value);
-  if (bytes === undefined) {
-    if (STRING_CACHE.size >= MAX_CACHED_STRINGS) STRING_CACHE.clear();
-    bytes = encoder.encode(value);
-    STRING_CACHE.set(value, bytes);
-  }
-  return bytes;
-}
 
 export class ProtoWriter {
   #buffer: Uint8Array;
@@ -89,9 +77,16 @@ export class ProtoWriter {
     this.pos += 8;
   }
 
-  /** A length-prefixed UTF-8 string (without its tag). */
+  /**
+   * A length-prefixed UTF-8 string (without its tag), written in place. A lone UTF-16 surrogate
+   * becomes U+FFFD, as `TextEncoder` makes it.
+   */
   string(value: string): void {
-    this.bytes(utf8(value));
+    // Three bytes at most per UTF-16 unit (a surrogate pair is four bytes for two units).
+    this.#ensure(1 + value.length * 3);
+    const start = this.pos++;
+    this.pos += encoder.encodeInto(value, this.#buffer.subarray(this.pos)).written;
+    this.join(start);
   }
 
   /** Length-prefixed bytes (without the tag). */
@@ -104,12 +99,9 @@ export class ProtoWriter {
   raw(value: Uint8Array): void {
     const length = value.length;
     this.#ensure(length);
-    // A byte loop beats TypedArray#set for the short fields that make up most of an export.
-    if (length < 32) {
-      const buffer = this.#buffer;
-      let at = this.pos;
-      for (let i = 0; i < length; i++) buffer[at++] = value[i]!;
-    } else this.#buffer.set(value, this.pos);
+    // One TypedArray#set, not a byte loop: in a process that exports once a minute this code
+    // never gets hot, and an interpreted byte loop cost a short job's export ~0.4 M instructions.
+    this.#buffer.set(value, this.pos);
     this.pos += length;
   }
 
@@ -138,6 +130,11 @@ export class ProtoWriter {
     }
     this.#buffer[at] = v;
     this.pos += extra;
+  }
+
+  /** A copy of the bytes written since `start` (what encode-proto.ts keeps for the next exports). */
+  copy(start: number): Uint8Array {
+    return this.#buffer.slice(start, this.pos);
   }
 
   /** A copy of the bytes written. */

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { DeliveryFailed, InvalidEndpoint } from '../util/errors.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import { redactEndpoint } from '../util/redact.js';
@@ -15,6 +14,8 @@ import { readPartialSuccess } from './response.js';
 import { POLICIES } from '../delivery/backoff.js';
 import { retryWait } from '../delivery/retry.js';
 import { sleep } from '../util/time.js';
+// `performance` below is the global, node:perf_hooks' own object: importing the module made the
+// bundled OTLP chunk wrap it and copy its exports when it loads.
 
 /** Statuses the OTLP spec calls retryable. */
 const RETRYABLE = new Set([429, 502, 503, 504]);
