@@ -126,15 +126,19 @@ export function linkToCore(root, coreFiles, used) {
   };
 }
 
-/** The chunk's wrapper: its code runs inside a function of the core's module table. */
+/**
+ * The chunk's wrapper: its code runs inside a function of the core's module table. In
+ * parentheses, so V8 compiles it with the file instead of pre-parsing the whole chunk first and
+ * parsing it again at the call that always follows (−0.6 to −0.8 M instructions per chunk).
+ */
 export const chunkWrapper = {
   banner: {
     js: `'use strict';
 const __hmetricsRequire = require;
-module.exports = function hmetricsChunk(__hmetricsCore) {
+module.exports = (function hmetricsChunk(__hmetricsCore) {
 'use strict';
 const module = { exports: {} }, exports = module.exports;
 const require = (id) => id.startsWith(${JSON.stringify(CORE)}) ? __hmetricsCore(id.slice(${CORE.length})) : __hmetricsRequire(id);`,
   },
-  footer: { js: 'return module.exports;\n};' },
+  footer: { js: 'return module.exports;\n});' },
 };
