@@ -10,16 +10,18 @@
 //
 // Two rewrites keep the lazy parts lazy:
 // - src/lazy.ts: each `load('./x.js') as typeof import('./x.js')` becomes `require('./x.js')`,
-//   a static specifier esbuild follows; the module is bundled and its code runs at first use
-//   (in the onload core, an area's entry loads its chunk instead).
-//   The two paths of an entry must agree, or the build fails. (Tried: the core as one scope, its
-//   lazy entries imported statically. A dyno ran 6 M fewer instructions, yet its CPU time did
-//   not move and peak RSS rose 0.4 MB: running every module's top level at import put ~110 KB
-//   more into V8's young generation, and a second scavenge ate the gain.)
+//   a static specifier esbuild follows; the module is bundled and its code runs at first use.
+//   In the onload core an area's entry loads its chunk instead, and every other entry becomes a
+//   static import: the core is then one scope with no lazy module wrappers. Measured against
+//   lazy wrappers: an idle dyno at a 1 s interval −0.35 ms of CPU per second (−14 %, three runs
+//   of 8–10 rounds), a dyno's startup −6 M instructions but the same CPU time and +0.2–0.4 MB
+//   peak RSS (every module's top level runs at import: ~110 KB more in V8's young generation,
+//   and a second scavenge), nothing configured +0.5–1.3 ms. The two paths of an entry must
+//   agree, or the build fails.
 // - Every built-in (`node:http` …) is an object of getters that read it through
 //   `process.getBuiltinModule()` (ESM) or `require()` (CommonJS) at its first use: an import
-//   hoisted to the top of a file (a chunk is one scope) would otherwise load it with the file;
-//   in CommonJS a dynamic `import()` would fail inside Jest.
+//   hoisted to the top of a file would otherwise load it in every process; in CommonJS a
+//   dynamic `import()` would fail inside Jest.
 import { build } from 'esbuild';
 import { readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -42,17 +44,21 @@ const lazyTable = (format, split) => ({
     b.onLoad({ filter: /[\\/]src[\\/]lazy\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       let entries = 0;
+      const imports = [];
       const contents = source
         .replace("import { load } from '#load';", '')
         .replace(LAZY_ENTRY, (_, name, path, typePath) => {
           if (path !== typePath) throw new Error(`src/lazy.ts: load('${path}') is typed as import('${typePath}')`);
           entries++;
-          const chunk = split === undefined ? undefined : chunkOf(name);
-          return chunk === undefined ? `${name}: () => require('${path}')` : `${name}: () => chunk('${chunk}').${name}`;
+          if (split === undefined) return `${name}: () => require('${path}')`;
+          const chunk = chunkOf(name);
+          if (chunk !== undefined) return `${name}: () => chunk('${chunk}').${name}`;
+          imports.push(`import * as ${name}Module from '${path}';`);
+          return `${name}: () => ${name}Module`;
         });
       if (/=>\s*load\(/.test(contents)) throw new Error('src/lazy.ts: an entry is not of the form load(\'./x.js\') as typeof import(\'./x.js\')');
       if (entries === 0) throw new Error('src/lazy.ts: no entries found');
-      return { contents: split === undefined ? contents : contents + coreLinker(format, split.dir, split.modules), loader: 'ts' };
+      return { contents: split === undefined ? contents : imports.join('\n') + contents + coreLinker(format, split.dir, split.modules), loader: 'ts' };
     });
   },
 });
@@ -160,6 +166,12 @@ const [esmCore, cjsCore] = await Promise.all([
 for (const file of readdirSync(`${root}dist/bundle/${CHUNK_DIR}`).filter((name) => name.endsWith('.cjs'))) {
   for (const [, id] of readFileSync(`${root}dist/bundle/${CHUNK_DIR}/${file}`, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
     if (!id.startsWith('node:') && !id.startsWith('hmetrics-core:')) throw new Error(`${CHUNK_DIR}/${file} requires ${id}: a chunk may require only Node built-ins and core modules`);
+  }
+}
+for (const file of ['onload.mjs', 'onload.cjs']) {
+  // A lazy require() left in the core makes esbuild wrap that module and everything it imports.
+  if (readFileSync(`${root}dist/bundle/${file}`, 'utf8').includes('__esm(')) {
+    throw new Error(`dist/bundle/${file}: a module is wrapped for lazy initialisation; the core must be one scope (import it statically, or move it to a chunk)`);
   }
 }
 for (const result of [esmCore, cjsCore]) {

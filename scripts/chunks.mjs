@@ -70,8 +70,11 @@ function builtinOnly(id: string): unknown {
 `;
   const sorted = [...modules].sort();
   for (const path of sorted) if (!path.startsWith('src/')) throw new Error(`a chunk imports ${path}, outside src/`);
-  const cases = sorted.map((path) => `    case ${JSON.stringify(path)}: return require(${JSON.stringify(`./${path.slice(4).replace(/\.ts$/, '.js')}`)});`);
+  const local = (path) => `core_${path.slice(4, -3).replace(/\W/g, '_')}`;
+  const imports = sorted.map((path) => `import * as ${local(path)} from ${JSON.stringify(`./${path.slice(4).replace(/\.ts$/, '.js')}`)};`);
+  const cases = sorted.map((path) => `    case ${JSON.stringify(path)}: return ${local(path)};`);
   return `
+${imports.join('\n')}
 ${compileChunk}
 const linked: Record<string, any> = Object.create(null);
 /** A chunk's exports, the chunk file loaded and linked to this core at first use. */
